@@ -1,0 +1,71 @@
+"""Settings, read once from environment variables (DESIGN §9: configuration only from there).
+
+| variable | meaning | default |
+|---|---|---|
+| `DATABASE_URL` | the PostgreSQL to use (`postgresql://user@host:port/db`) | the embedded cluster |
+| `FACTOR_ENGINE_HOME` | the embedded cluster's data and log | `<checkout>/.factor-engine` |
+| `FACTOR_ENGINE_DB_PORT` | TCP port of the embedded cluster (127.0.0.1 only) | `55432` |
+| `PG_BINDIR` | folder holding `initdb`/`pg_ctl`, when they are not found by themselves | searched |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["DEFAULT_EMBEDDED_PORT", "Settings", "SettingsError", "project_root"]
+
+DEFAULT_EMBEDDED_PORT = 55432
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the engine cannot use."""
+
+
+def project_root() -> Path:
+    """The checkout the engine runs from: it holds `migrations/` and `dbt_project/`.
+
+    Those two folders are not packaged (docs/decisions/0003-namespace-packaging.md), so the
+    engine locates them beside the installed `factor_engine.core` package, which an editable
+    install links back to the checkout, or else in the current directory.
+    """
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here, Path.cwd()):
+        if (candidate / "migrations" / "env.py").is_file():
+            return candidate
+    raise SettingsError(
+        "factor-engine runs from a checkout of its repository: no migrations/ folder was found "
+        f"beside the package ({here}) or in the current directory ({Path.cwd()})"
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the engine reads from the environment, validated."""
+
+    database_url: str | None
+    home: Path
+    embedded_port: int
+    pg_bindir: Path | None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = env.get("FACTOR_ENGINE_HOME") or str(project_root() / ".factor-engine")
+        port_text = env.get("FACTOR_ENGINE_DB_PORT") or str(DEFAULT_EMBEDDED_PORT)
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(
+                f"FACTOR_ENGINE_DB_PORT must be a TCP port number, not {port_text!r}"
+            )
+        bindir = env.get("PG_BINDIR")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            home=Path(home).expanduser().absolute(),
+            embedded_port=int(port_text),
+            pg_bindir=Path(bindir) if bindir else None,
+        )
