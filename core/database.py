@@ -74,7 +74,7 @@ def describe_url(url: str) -> str:
     if "password" in params:
         params["password"] = "***"
     if "://" not in url:
-        return make_conninfo(**params)
+        return make_conninfo("", **params)
     user = params.get("user")
     password = ":***" if "password" in params else ""
     auth = f"{user}{password}@" if user else ""

@@ -1,0 +1,152 @@
+"""The `factor-engine` command line.
+
+Every command reads `DATABASE_URL`; without it, commands use the embedded cluster that
+`factor-engine db start` runs. Commands arrive with the issues that make them work: loaders,
+build and risk come later.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+import click
+
+from factor_engine.core.database import (
+    DatabaseNotAvailableError,
+    describe_url,
+    resolve_database_url,
+)
+from factor_engine.core.doctor import examine
+from factor_engine.core.embedded import EmbeddedCluster, EmbeddedClusterError
+from factor_engine.core.migrate import MigrationError, migrate
+from factor_engine.core.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from factor_engine.core.doctor import Check
+
+__all__ = ["main"]
+
+
+_EXPECTED_ERRORS = (DatabaseNotAvailableError, EmbeddedClusterError, MigrationError, SettingsError)
+_MARKS = {True: "ok  ", False: "FAIL", None: "    "}
+
+
+class _Group(click.Group):
+    """Turns the engine's expected errors into one clear line and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except _EXPECTED_ERRORS as error:
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("factor-engine"), prog_name="factor-engine")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, step by step.")
+def main(*, verbose: bool) -> None:
+    """factor-engine: point-in-time equity factors and a risk model inside PostgreSQL.
+
+    \b
+    Quick start on a machine without a database server:
+      factor-engine db start     # a local PostgreSQL under .factor-engine/
+      factor-engine migrate      # create the schemas, roles and raw tables
+      factor-engine doctor       # check what is there
+
+    Set DATABASE_URL (postgresql://user@host:port/dbname) to use another server instead.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.group()
+def db() -> None:
+    """Manage the embedded PostgreSQL used when DATABASE_URL is not set.
+
+    It lives in $FACTOR_ENGINE_HOME (default: .factor-engine/ in the checkout) and listens on
+    127.0.0.1:$FACTOR_ENGINE_DB_PORT (default 55432) with trust authentication: a development
+    database, not a production one.
+    """
+
+
+@db.command("start")
+def db_start() -> None:
+    """Create the embedded cluster if needed, start it, and print its URL."""
+    settings = Settings.from_env()
+    cluster = EmbeddedCluster.from_settings(settings)
+    was_running = cluster.status().is_running
+    status = cluster.start()
+    click.echo(f"embedded PostgreSQL {'was already' if was_running else 'is'} running")
+    click.echo(f"  url:  {status.url}")
+    click.echo(f"  data: {status.data_dir}")
+    if settings.database_url:
+        click.echo(
+            f"note: DATABASE_URL is set ({describe_url(settings.database_url)}): other commands "
+            "use it, not this cluster"
+        )
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded cluster (its data stays)."""
+    cluster = EmbeddedCluster.from_settings(Settings.from_env())
+    click.echo("stopped" if cluster.stop() else "the embedded PostgreSQL was not running")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Say whether the embedded cluster runs, and print its URL.
+
+    Exits with 3 when it is not running (as pg_ctl status does).
+    """
+    status = EmbeddedCluster.from_settings(Settings.from_env()).status()
+    if status.is_running:
+        click.echo(f"running (pid {status.pid})")
+    elif status.is_initialised:
+        click.echo("stopped: start it with `factor-engine db start`")
+    else:
+        click.echo("not created yet: `factor-engine db start` creates and starts it")
+    click.echo(f"  url:  {status.url}")
+    click.echo(f"  data: {status.data_dir}")
+    click.echo(f"  log:  {status.log_file}")
+    if not status.is_running:
+        sys.exit(3)
+
+
+@main.command("migrate")
+@click.option(
+    "--revision",
+    default="head",
+    show_default=True,
+    help="Target revision: head, base (removes everything the migrations created) or an id.",
+)
+def migrate_command(revision: str) -> None:
+    """Bring the database's schemas, roles and tables to a revision (alembic)."""
+    url = resolve_database_url(Settings.from_env())
+    state = migrate(url, revision)
+    where = state.current or "base"
+    suffix = " (head)" if state.is_at_head else ""
+    click.echo(f"{describe_url(url)} is at revision {where}{suffix}")
+
+
+@main.command("doctor")
+def doctor_command() -> None:
+    """Check the database: server, TimescaleDB and pg_cron, migrations, schemas, roles.
+
+    Exits with 1 when something needs fixing.
+    """
+    report = examine(resolve_database_url(Settings.from_env()))
+    click.echo(f"database  {report.database}")
+    for check in report.checks:
+        click.echo(_format_check(check))
+    if not report.healthy:
+        sys.exit(1)
+
+
+def _format_check(check: Check) -> str:
+    return f"{_MARKS[check.ok]}  {check.name:<13} {check.detail}"

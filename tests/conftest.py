@@ -1,0 +1,197 @@
+"""Shared fixtures: a real PostgreSQL database per test session, and the TimescaleDB test server.
+
+The session database is created on the server `DATABASE_URL` points at; without it, on the local
+127.0.0.1:5432 server when it answers, else on the embedded cluster (started if needed). It is
+migrated to head once and dropped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from factor_engine.core.embedded import EmbeddedCluster
+from factor_engine.core.migrate import migrate
+from factor_engine.core.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TIMESCALEDB_SERVER_DIR = Path(__file__).parent / "timescaledb"
+REQUIRE_TIMESCALEDB = os.environ.get("FACTOR_ENGINE_REQUIRE_TIMESCALEDB") == "1"
+
+
+def url_for_database(
+    url: str, database: str, username: str | None = None, password: str | None = None
+) -> str:
+    """The same server, another database (and optionally another username and password)."""
+    target = make_url(url).set(database=database)
+    if username is not None:
+        target = target.set(username=username, password=password)
+    return target.render_as_string(hide_password=False)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """An administrative URL of the server that hosts the session's throwaway databases."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        return configured
+    if _answers(LOCAL_SERVER_URL):
+        return LOCAL_SERVER_URL
+    return EmbeddedCluster.from_settings(Settings.from_env()).start().url
+
+
+@contextmanager
+def throwaway_database(server_url: str, purpose: str) -> Iterator[str]:
+    """Create an empty database on the server, yield its URL, drop it afterwards."""
+    name = f"fe_test_{purpose}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    try:
+        yield url_for_database(server_url, name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """The session database, migrated to head."""
+    with throwaway_database(server_url, "session") as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(server_url: str) -> Iterator[str]:
+    """A fresh, unmigrated database for one test."""
+    with throwaway_database(server_url, "empty") as url:
+        yield url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the session database whose work is rolled back after the test."""
+    with psycopg.connect(database_url) as connection:
+        yield connection
+        connection.rollback()
+
+
+@pytest.fixture
+def login_role(database_url: str) -> Iterator[LoginRoleFactory]:
+    """Creates login roles granted into a group role; drops them after the test."""
+    factory = LoginRoleFactory(database_url)
+    yield factory
+    factory.drop_all()
+
+
+class LoginRoleFactory:
+    def __init__(self, database_url: str) -> None:
+        self._database_url = database_url
+        self._created: list[str] = []
+
+    def __call__(self, group_role: str) -> str:
+        """A URL that logs in as a new role that is a member of `group_role`."""
+        name = f"fe_test_login_{uuid.uuid4().hex[:8]}"
+        password = uuid.uuid4().hex
+        with psycopg.connect(self._database_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("create role {} login password {} in role {}").format(
+                    sql.Identifier(name), sql.Literal(password), sql.Identifier(group_role)
+                )
+            )
+        self._created.append(name)
+        database = str(make_url(self._database_url).database)
+        return url_for_database(self._database_url, database, username=name, password=password)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self._database_url, autocommit=True) as admin:
+            for name in self._created:
+                admin.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(name)))
+
+
+def _free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def timescaledb_url() -> Iterator[str]:
+    """PGlite with TimescaleDB 2.x on a free port (one database, one connection at a time).
+
+    Skipped when Node.js or the server's npm packages are missing, unless
+    FACTOR_ENGINE_REQUIRE_TIMESCALEDB=1 (set by `make test`), which turns that into a failure.
+    """
+    node = shutil.which("node")
+    installed = (TIMESCALEDB_SERVER_DIR / "node_modules" / "@electric-sql" / "pglite").is_dir()
+    if node is None or not installed:
+        reason = (
+            "the TimescaleDB test server is not installed: "
+            f"npm ci --prefix {TIMESCALEDB_SERVER_DIR} (needs Node.js)"
+        )
+        if REQUIRE_TIMESCALEDB:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    port = _free_port()
+    log_path = Path(tempfile.mkdtemp(prefix="fe-pglite-")) / "server.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [node, "server.mjs", str(port)],
+            cwd=TIMESCALEDB_SERVER_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"postgresql://postgres:pglite@127.0.0.1:{port}/template1?sslmode=disable"
+    try:
+        _wait_until_ready(process, log_path)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(log_path.parent, ignore_errors=True)
+
+
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], log_path: Path, timeout_seconds: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if "ready" in log_path.read_text(encoding="utf-8", errors="replace"):
+            return
+        if process.poll() is not None:
+            output = log_path.read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(
+                f"the TimescaleDB test server exited with {process.returncode}:\n{output}"
+            )
+        time.sleep(0.1)
+    raise RuntimeError(f"the TimescaleDB test server was not ready after {timeout_seconds} s")

@@ -1,0 +1,70 @@
+"""The CLI as a user runs it: help, migrate and doctor against a real database."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from factor_engine.core.cli import main
+from factor_engine.core.migrate import head_revision
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_help_explains_every_command() -> None:
+    code, output = run("--help")
+    assert code == 0
+    for command in ("db", "migrate", "doctor"):
+        assert command in output
+    assert "DATABASE_URL" in output
+    code, output = run("db", "--help")
+    assert code == 0
+    for command in ("start", "stop", "status"):
+        assert command in output
+
+
+@pytest.mark.db
+def test_doctor_fails_on_an_unmigrated_database_and_says_what_to_do(
+    empty_database_url: str,
+) -> None:
+    code, output = run("doctor", env={"DATABASE_URL": empty_database_url})
+    assert code == 1
+    assert "not migrated" in output
+    assert "run factor-engine migrate" in output
+    assert "missing: raw_edgar" in output
+
+
+@pytest.mark.db
+def test_migrate_then_doctor_is_healthy_then_base_empties_it(empty_database_url: str) -> None:
+    env = {"DATABASE_URL": empty_database_url}
+    code, output = run("migrate", env=env)
+    assert code == 0, output
+    assert f"at revision {head_revision()} (head)" in output
+
+    code, output = run("doctor", env=env)
+    assert code == 0, output
+    assert "at head" in output
+    assert "plain PostgreSQL" in output or "TimescaleDB:" in output
+
+    code, output = run("migrate", "--revision", "base", env=env)
+    assert code == 0, output
+    assert "at revision base" in output
+
+
+@pytest.mark.db
+def test_unknown_revision_is_a_clear_error(database_url: str) -> None:
+    code, output = run("migrate", "--revision", "0123abcd", env={"DATABASE_URL": database_url})
+    assert code == 1
+    assert "unknown revision '0123abcd'" in output
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    code, output = run(
+        "doctor", env={"DATABASE_URL": "postgresql://nobody:secret@127.0.0.1:1/none"}
+    )
+    assert code == 1
+    assert "cannot connect to postgresql://nobody:***@127.0.0.1:1/none" in output
+    assert "secret" not in output
