@@ -40,7 +40,7 @@ def upgrade() -> None:
                     comment on extension timescaledb is
                         'installed by factor-engine revision 0ed3c8eeaf26';
                 exception when others then
-                    raise notice 'timescaledb is available but could not be installed (%): '
+                    raise warning 'timescaledb is available but could not be installed (%): '
                         'the plain PostgreSQL layout is used', sqlerrm;
                 end;
             end if;

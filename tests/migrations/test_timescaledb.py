@@ -1,7 +1,9 @@
 """The TimescaleDB branch of the migrations, on PGlite with TimescaleDB 2.x.
 
 PGlite has exactly one database, so these tests isolate by migrating to base at the start and
-the end instead of creating databases.
+the end instead of creating databases. It also has one backend for every connection, and
+TimescaleDB cannot be created again in a backend that dropped it, so the test that migrates to
+base (dropping the extension) runs last.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
+from factor_engine.core.dbt import run_dbt
 from factor_engine.core.migrate import migrate
 
 if TYPE_CHECKING:
@@ -82,6 +85,16 @@ def test_hypertables_land_rows_idempotently(migrated_timescaledb: str) -> None:
     assert count == (1,)
 
 
+def test_dbt_sees_the_timescaledb_layout(
+    migrated_timescaledb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACTOR_ENGINE_DBT_THREADS", "1")  # PGlite serves one connection
+    run_dbt(
+        ["run-operation", "check_database_layout", "--args", "{expected: timescaledb}"],
+        migrated_timescaledb,
+    )
+
+
 def test_base_removes_the_extension_and_the_roles_it_created(timescaledb_url: str) -> None:
     migrate(timescaledb_url, "head")
     migrate(timescaledb_url, "base")
@@ -97,4 +110,3 @@ def test_base_removes_the_extension_and_the_roles_it_created(timescaledb_url: st
     assert extensions == [("plpgsql",)]
     assert roles == []
     assert schemas == []
-    migrate(timescaledb_url, "head")  # and it comes back

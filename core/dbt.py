@@ -1,0 +1,93 @@
+"""Run dbt in-process against a database given by URL.
+
+One `dbtRunner` invocation costs about a second after dbt's import, against 4-5 s for each CLI
+start (TOOLCHAIN). dbt's profile (dbt_project/profiles.yml) reads the libpq `PG*` variables,
+so a run sets them from the URL for its duration.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from psycopg.conninfo import conninfo_to_dict
+
+from factor_engine.core.settings import project_root
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from dbt.cli.main import dbtRunnerResult
+    from dbt_common.events.base_types import EventMsg
+
+__all__ = ["DbtError", "dbt_environment", "run_dbt"]
+
+_LIBPQ_VARIABLES = {
+    "host": "PGHOST",
+    "port": "PGPORT",
+    "user": "PGUSER",
+    "password": "PGPASSWORD",
+    "dbname": "PGDATABASE",
+    "sslmode": "PGSSLMODE",
+}
+
+
+class DbtError(RuntimeError):
+    """A dbt command failed; the message carries dbt's own explanation."""
+
+
+def dbt_environment(database_url: str) -> dict[str, str]:
+    """The `PG*` variables profiles.yml reads, for the database at `database_url`."""
+    params = conninfo_to_dict(database_url)
+    return {
+        variable: str(params[key])
+        for key, variable in _LIBPQ_VARIABLES.items()
+        if params.get(key) is not None
+    }
+
+
+def run_dbt(arguments: Sequence[str], database_url: str) -> dbtRunnerResult:
+    """Invoke `dbt <arguments>` on dbt_project/ against the database; raise DbtError on failure."""
+    from dbt.cli.main import dbtRunner  # imported late: it costs ~2.5 s
+
+    project = project_root() / "dbt_project"
+    errors: list[str] = []
+
+    def collect_errors(event: EventMsg) -> None:
+        if event.info.level == "error":
+            errors.append(event.info.msg)
+
+    with _environment(dbt_environment(database_url)):
+        result = dbtRunner(callbacks=[collect_errors]).invoke(
+            [
+                *arguments,
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+                # no dbt.log: the in-process runner would leave the file open
+                "--log-level-file",
+                "none",
+            ]
+        )
+    if not result.success:
+        detail = "; ".join(errors) or str(result.exception or "see dbt's output above")
+        raise DbtError(f"dbt {' '.join(arguments)} failed: {detail}")
+    return result
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in _LIBPQ_VARIABLES.values()}
+    for name in _LIBPQ_VARIABLES.values():
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
