@@ -56,7 +56,7 @@ def run_dbt(arguments: Sequence[str], database_url: str) -> dbtRunnerResult:
 
     def collect_errors(event: EventMsg) -> None:
         if event.info.level == "error":
-            errors.append(event.info.msg)
+            errors.append(event.info.msg)  # type: ignore[attr-defined]  # protobuf, no stub
 
     with _environment(dbt_environment(database_url)):
         result = dbtRunner(callbacks=[collect_errors]).invoke(
