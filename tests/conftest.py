@@ -54,14 +54,19 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def server_url() -> str:
+def server_url() -> Iterator[str]:
     """An administrative URL of the server that hosts the session's throwaway databases."""
     configured = os.environ.get("DATABASE_URL")
     if configured:
-        return configured
-    if _answers(LOCAL_SERVER_URL):
-        return LOCAL_SERVER_URL
-    return EmbeddedCluster.from_settings(Settings.from_env()).start().url
+        yield configured
+    elif _answers(LOCAL_SERVER_URL):
+        yield LOCAL_SERVER_URL
+    else:
+        cluster = EmbeddedCluster.from_settings(Settings.from_env())
+        was_running = cluster.status().is_running
+        yield cluster.start().url
+        if not was_running:
+            cluster.stop()
 
 
 @contextmanager
