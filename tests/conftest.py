@@ -146,6 +146,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the time of asking)."""
+    return _free_port()
+
+
 @pytest.fixture(scope="session")
 def timescaledb_url() -> Iterator[str]:
     """PGlite with TimescaleDB 2.x on a free port (one database, one connection at a time).

@@ -31,14 +31,8 @@ def home() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def test_db_start_status_stop(home: Path) -> None:
-    port = free_port()
+def test_db_start_status_stop(home: Path, free_port: int) -> None:
+    port = free_port
     env = {"FACTOR_ENGINE_HOME": str(home), "FACTOR_ENGINE_DB_PORT": str(port), "DATABASE_URL": ""}
     runner = CliRunner()
     url = f"postgresql://postgres@127.0.0.1:{port}/factor_engine"
