@@ -27,7 +27,7 @@ from psycopg import sql
 if TYPE_CHECKING:
     from factor_engine.core.settings import Settings
 
-__all__ = ["ClusterStatus", "EmbeddedCluster", "EmbeddedClusterError"]
+__all__ = ["ClusterStatus", "EmbeddedCluster", "EmbeddedClusterError", "process_alive"]
 
 _SERVER_USER_WHEN_ROOT = "postgres"
 _MANAGED_CONF = "factor_engine.conf"
@@ -75,7 +75,7 @@ class EmbeddedCluster:
 
     def status(self) -> ClusterStatus:
         pid, port = self._postmaster_pid_and_port()
-        running = pid is not None and _process_alive(pid)
+        running = pid is not None and process_alive(pid)
         effective_port = port if running and port else self.port
         return ClusterStatus(
             is_initialised=(self.data_dir / "PG_VERSION").is_file(),
@@ -280,7 +280,8 @@ def _server_account() -> pwd.struct_passwd:
         ) from None
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True when a process with this id exists (whoever owns it)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,0 +1,1 @@
+"""SEC EDGAR: companies, filings with acceptance times, and XBRL companyfacts."""
