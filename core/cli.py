@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -145,6 +146,81 @@ def doctor_command() -> None:
     for check in report.checks:
         click.echo(_format_check(check))
     if not report.healthy:
+        sys.exit(1)
+
+
+@main.group()
+def load() -> None:
+    """Land source data in the raw_* schemas (idempotent: re-runs add only what is new).
+
+    Every run is logged in ops.load_runs; rejected records go to ops.quarantine with the reason.
+    Exits with 1 when a run failed (some documents could not be landed).
+    """
+
+
+@load.command("edgar")
+@click.option("--cik", "ciks", multiple=True, type=int, help="A company's CIK (repeatable).")
+@click.option(
+    "--ticker", "tickers", multiple=True, help="A ticker, resolved to its CIK (repeatable)."
+)
+@click.option("--all", "everything", is_flag=True, help="Every company in company_tickers.json.")
+@click.option(
+    "--bulk",
+    "bulk",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A folder, companyfacts.zip/submissions.zip, or extracted CIK*.json files (repeatable).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def load_edgar(
+    ciks: tuple[int, ...],
+    tickers: tuple[str, ...],
+    *,
+    everything: bool,
+    bulk: tuple[Path, ...],
+    no_progress: bool,
+) -> None:
+    """Land SEC EDGAR companies, filings (with acceptance times) and XBRL facts.
+
+    \b
+    Examples:
+      factor-engine load edgar --ticker AAPL --ticker MSFT
+      factor-engine load edgar --cik 320193
+      factor-engine load edgar --bulk ~/edgar/companyfacts.zip --bulk ~/edgar/submissions.zip
+
+    Needs SEC_USER_AGENT ("Organisation contact@example.com") for the API, not for --bulk.
+    EDGAR_BASE_URL and EDGAR_FILES_URL point at a mirror or a test server.
+    """
+    from factor_engine.loaders.edgar import load as edgar
+
+    settings = Settings.from_env()
+    url = resolve_database_url(settings)
+    if not (ciks or tickers or everything or bulk):
+        raise click.UsageError("say what to load: --cik, --ticker, --all or --bulk")
+    summaries = []
+    if bulk:
+        summaries.append(edgar.load_bulk(url, list(bulk), show_progress=not no_progress))
+    if ciks or tickers or everything:
+        from factor_engine.loaders.edgar.client import edgar_clients
+
+        clients = edgar_clients(settings)
+        try:
+            wanted = list(ciks)
+            if tickers:
+                wanted += edgar.resolve_tickers(clients, tickers).values()
+            if everything:
+                wanted += edgar.all_ciks(clients)
+            arguments = {"ciks": list(ciks), "tickers": list(tickers), "all": everything}
+            summaries.append(
+                edgar.load_ciks(
+                    url, clients, wanted, arguments=arguments, show_progress=not no_progress
+                )
+            )
+        finally:
+            clients.close()
+    for summary in summaries:
+        click.echo(summary.line())
+    if not all(summary.succeeded for summary in summaries):
         sys.exit(1)
 
 

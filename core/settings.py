@@ -6,6 +6,9 @@
 | `FACTOR_ENGINE_HOME` | the embedded cluster's data and log | `<checkout>/.factor-engine` |
 | `FACTOR_ENGINE_DB_PORT` | TCP port of the embedded cluster (127.0.0.1 only) | `55432` |
 | `PG_BINDIR` | folder holding `initdb`/`pg_ctl`, when they are not found by themselves | searched |
+| `SEC_USER_AGENT` | who asks SEC EDGAR: organisation and contact e-mail | required (EDGAR API) |
+| `EDGAR_BASE_URL` | EDGAR's data API (submissions, companyfacts) | `https://data.sec.gov` |
+| `EDGAR_FILES_URL` | EDGAR's file server (company_tickers.json) | `https://www.sec.gov` |
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ class Settings:
     home: Path
     embedded_port: int
     pg_bindir: Path | None
+    sec_user_agent: str | None = None
+    edgar_base_url: str = "https://data.sec.gov"
+    edgar_files_url: str = "https://www.sec.gov"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,4 +74,7 @@ class Settings:
             home=Path(home).expanduser().absolute(),
             embedded_port=int(port_text),
             pg_bindir=Path(bindir) if bindir else None,
+            sec_user_agent=env.get("SEC_USER_AGENT") or None,
+            edgar_base_url=env.get("EDGAR_BASE_URL") or "https://data.sec.gov",
+            edgar_files_url=env.get("EDGAR_FILES_URL") or "https://www.sec.gov",
         )

@@ -26,7 +26,7 @@ from tenacity import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-__all__ = ["HttpPolicy", "SourceClient", "SourceError", "redact_url"]
+__all__ = ["HttpPolicy", "SourceClient", "SourceError", "rate_limiter", "redact_url"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,11 @@ class _RetryableStatusError(Exception):
         self.response = response
 
 
+def rate_limiter(policy: HttpPolicy) -> Limiter:
+    """A blocking limiter at the policy's requests per second."""
+    return Limiter(Rate(policy.requests_per_second, Duration.SECOND))
+
+
 def redact_url(url: str | httpx.URL, secrets: Sequence[str]) -> str:
     """The URL with the values of the named query parameters replaced by ***."""
     parsed = httpx.URL(str(url))
@@ -85,11 +90,13 @@ class SourceClient:
         headers: Mapping[str, str] | None = None,
         secret_params: Sequence[str] = (),
         transport: httpx.BaseTransport | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.source = source
         self.policy = policy
         self._secret_params = tuple(secret_params)
-        self._limiter = Limiter(Rate(policy.requests_per_second, Duration.SECOND))
+        # Pass one limiter to every client of a source that shares a rate limit across hosts.
+        self._limiter = limiter or rate_limiter(policy)
         self._client = httpx.Client(
             base_url=base_url,
             headers=dict(headers or {}),
@@ -199,4 +206,4 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, float(when.timestamp()) - time.time())

@@ -93,6 +93,14 @@ def database_url(server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def migrated_database_url(server_url: str) -> Iterator[str]:
+    """A fresh database at head for one test (loaders' tests count rows from zero)."""
+    with throwaway_database(server_url, "migrated") as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture
 def empty_database_url(server_url: str) -> Iterator[str]:
     """A fresh, unmigrated database for one test."""
     with throwaway_database(server_url, "empty") as url:

@@ -150,10 +150,12 @@ def parse_companyfacts(document: Mapping[str, Any]) -> CompanyFacts:
     if not isinstance(taxonomies, dict):
         raise DocumentError("companyfacts.facts is not an object")
     columns: dict[str, list[Any]] = {name: [] for name in FACT_COLUMNS[1:]}
+    originals: list[dict[str, Any]] = []  # the facts as received, for the quarantine
     for taxonomy, concepts in taxonomies.items():
         for concept, body in (concepts or {}).items():
             for unit, facts in ((body or {}).get("units") or {}).items():
                 for fact in facts:
+                    originals.append(fact)
                     columns["taxonomy"].append(taxonomy)
                     columns["concept"].append(concept)
                     columns["unit"].append(unit)
@@ -186,8 +188,11 @@ def parse_companyfacts(document: Mapping[str, Any]) -> CompanyFacts:
                 "period starts after it ends",
             ),
             _problem(
-                pl.col("reported_value").cast(pl.Float64, strict=False).is_finite().not_()
-                | pl.col("reported_value").is_null(),
+                pl.col("reported_value")
+                .cast(pl.Float64, strict=False)
+                .is_finite()
+                .fill_null(value=False)
+                .not_(),
                 "value is missing or not a finite number",
             ),
             _problem(
@@ -208,9 +213,14 @@ def parse_companyfacts(document: Mapping[str, Any]) -> CompanyFacts:
             f"CIK{cik:010d} {row['taxonomy']}:{row['concept']} {row['unit']} "
             f"{row['accession_number']} {row['period_start_date'] or ''}..{row['period_end_date']}",
             problem,
-            row,
+            {
+                "taxonomy": row["taxonomy"],
+                "concept": row["concept"],
+                "unit": row["unit"],
+                **originals[index],
+            },
         )
-        for row, problem in _rejected_rows(raw, checked["_problem"])
+        for index, row, problem in _rejected_rows(raw, checked["_problem"])
     ]
     good = checked.filter(pl.col("_problem").is_null()).select(FACT_COLUMNS)
     return CompanyFacts(cik, good, rejected)
@@ -221,7 +231,7 @@ def _filings_frame(cik: int, recent: Mapping[str, Any]) -> tuple[pl.DataFrame, l
     if len(lengths) > 1:
         raise DocumentError(f"filing column arrays differ in length: {sorted(lengths)}")
     count = lengths.pop() if lengths else 0
-    columns = {
+    columns: dict[str, list[Any]] = {
         column: [_text_or_none(value) for value in recent.get(field_name) or [None] * count]
         for field_name, column in FILING_FIELDS.items()
     }
@@ -265,8 +275,12 @@ def _filings_frame(cik: int, recent: Mapping[str, Any]) -> tuple[pl.DataFrame, l
     problems = pl.when(problems == "").then(None).otherwise(problems).alias("_problem")
     checked = typed.with_columns(problems)
     rejected = [
-        Rejected(f"CIK{cik:010d} filing {row['accession_number']}", problem, row)
-        for row, problem in _rejected_rows(raw, checked["_problem"])
+        Rejected(
+            f"CIK{cik:010d} filing {row['accession_number']}",
+            problem,
+            {key: values[index] for key, values in recent.items() if isinstance(values, list)},
+        )
+        for index, row, problem in _rejected_rows(raw, checked["_problem"])
     ]
     good = checked.filter(pl.col("_problem").is_null()).select(FILING_COLUMNS)
     return good, rejected
@@ -315,10 +329,10 @@ def _company_frame(cik: int, document: Mapping[str, Any]) -> pl.DataFrame:
     )
 
 
-def _rejected_rows(raw: pl.DataFrame, problems: pl.Series) -> list[tuple[dict[str, Any], str]]:
-    """The raw rows (as received) that have a problem, with it."""
-    is_bad = problems.is_not_null()
-    return list(zip(raw.filter(is_bad).iter_rows(named=True), problems.filter(is_bad), strict=True))
+def _rejected_rows(raw: pl.DataFrame, problems: pl.Series) -> list[tuple[int, dict[str, Any], str]]:
+    """(position, parsed row, problem) of every row that has a problem."""
+    positions = problems.is_not_null().arg_true().to_list()
+    return [(index, raw.row(index, named=True), problems[index]) for index in positions]
 
 
 def _problem(condition: pl.Expr, reason: str) -> pl.Expr:

@@ -1,0 +1,343 @@
+"""Land EDGAR documents in `raw_edgar.*`: from the API (by CIK) or from the nightly bulk files.
+
+Each document (a submissions file, a continuation page, a companyfacts file) lands in its own
+transaction together with its entry in `ops.source_documents`, so a crash never leaves half a
+document, and a re-run skips what already landed: unchanged content (same SHA-256), or a 304
+answer to the conditional request built from the last landed version's ETag/Last-Modified.
+Bad records are quarantined and the rest of the document lands; a document that cannot be read
+at all is quarantined whole and the run goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from factor_engine.loaders._http import SourceError
+from factor_engine.loaders._landing import DocumentLog, land_frame
+from factor_engine.loaders._progress import progress_bar
+from factor_engine.loaders._runlog import LoadRun, Rejected
+from factor_engine.loaders.edgar.parse import (
+    DocumentError,
+    cik_from,
+    parse_companyfacts,
+    parse_submissions,
+    parse_submissions_page,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+
+    from factor_engine.loaders.edgar.client import EdgarClients
+
+__all__ = ["LoadSummary", "all_ciks", "load_bulk", "load_ciks", "resolve_tickers"]
+
+log = logging.getLogger(__name__)
+
+_QUARANTINED_DOCUMENT_CHARS = 100_000
+
+
+@dataclass
+class LoadSummary:
+    """What a run did, for the summary line and the exit code."""
+
+    load_id: int = 0
+    count_documents_landed: int = 0
+    count_documents_unchanged: int = 0
+    count_rows_seen: int = 0
+    count_rows_landed: int = 0
+    count_rows_quarantined: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.failures
+
+    def line(self) -> str:
+        status = "succeeded" if self.succeeded else f"FAILED ({len(self.failures)} documents)"
+        return (
+            f"edgar load {self.load_id} {status}: {self.count_documents_landed} documents landed, "
+            f"{self.count_documents_unchanged} unchanged; rows: {self.count_rows_seen} seen, "
+            f"{self.count_rows_landed} new, {self.count_rows_quarantined} quarantined"
+        )
+
+
+class _DocumentLander:
+    """Parses and lands single EDGAR documents within one run."""
+
+    def __init__(self, connection: psycopg.Connection[Any], run: LoadRun) -> None:
+        self.connection = connection
+        self.run = run
+        self.documents = DocumentLog(connection, "edgar")
+        self.summary = LoadSummary(load_id=run.load_id)
+
+    def land(
+        self,
+        url: str,
+        content: bytes,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        page_cik: int | None = None,
+    ) -> list[str]:
+        """Land one document; return the continuation pages it lists (submissions only)."""
+        if self.documents.is_landed(url, content):
+            self.summary.count_documents_unchanged += 1
+            return []
+        try:
+            document = json.loads(content)
+            pages, rejected = self._land_parsed(
+                url, document, page_cik, etag, last_modified, content
+            )
+        except (ValueError, DocumentError) as error:  # json.JSONDecodeError is a ValueError
+            reason = f"unreadable document: {error}"
+            text = content[:_QUARANTINED_DOCUMENT_CHARS].decode("utf-8", errors="replace")
+            self._quarantine([Rejected(url, reason, text)])
+            self.summary.failures.append(f"{url}: {reason}")
+            return []
+        self._quarantine(rejected)
+        self.summary.count_documents_landed += 1
+        return pages
+
+    def _land_parsed(
+        self,
+        url: str,
+        document: Any,
+        page_cik: int | None,
+        etag: str | None,
+        last_modified: str | None,
+        content: bytes,
+    ) -> tuple[list[str], list[Rejected]]:
+        load_id = self.run.load_id
+        pages: list[str] = []
+        with self.connection.transaction():
+            if page_cik is not None:
+                filings, rejected = parse_submissions_page(page_cik, document)
+                landed = land_frame(self.connection, "raw_edgar.filings", filings, load_id=load_id)
+                seen = filings.height
+            elif isinstance(document, dict) and "facts" in document:
+                facts = parse_companyfacts(document)
+                rejected = facts.rejected
+                landed = land_frame(
+                    self.connection, "raw_edgar.facts", facts.facts, load_id=load_id
+                )
+                seen = facts.facts.height
+            elif isinstance(document, dict) and "filings" in document:
+                submissions = parse_submissions(document)
+                rejected = submissions.rejected
+                landed = land_frame(
+                    self.connection, "raw_edgar.companies", submissions.company, load_id=load_id
+                )
+                landed += land_frame(
+                    self.connection, "raw_edgar.filings", submissions.filings, load_id=load_id
+                )
+                seen = submissions.company.height + submissions.filings.height
+                pages = submissions.continuation_pages
+            else:
+                raise DocumentError("neither submissions nor companyfacts")
+            self.documents.record(
+                url, content, load_id=load_id, etag=etag, last_modified=last_modified
+            )
+        self.summary.count_rows_seen += seen + len(rejected)
+        self.summary.count_rows_landed += landed
+        return pages, rejected
+
+    def _quarantine(self, rejected: list[Rejected]) -> None:
+        self.run.quarantine(rejected)
+        self.summary.count_rows_quarantined += len(rejected)
+
+    def fail(self, url: str, error: Exception) -> None:
+        self._quarantine([Rejected(url, f"could not fetch: {error}", "")])
+        self.summary.failures.append(f"{url}: {error}")
+
+    def close_run(self) -> LoadSummary:
+        self.run.count_rows_seen = self.summary.count_rows_seen
+        self.run.count_rows_landed = self.summary.count_rows_landed
+        if self.summary.failures:
+            raise _DocumentsFailedError(self.summary)
+        return self.summary
+
+
+class _DocumentsFailedError(Exception):
+    def __init__(self, summary: LoadSummary) -> None:
+        super().__init__(
+            f"{len(summary.failures)} documents could not be landed; first: {summary.failures[0]}"
+        )
+        self.summary = summary
+
+
+def load_ciks(
+    database_url: str,
+    clients: EdgarClients,
+    ciks: Iterable[int],
+    *,
+    arguments: Mapping[str, Any] | None = None,
+    show_progress: bool = True,
+) -> LoadSummary:
+    """Fetch and land the submissions (with continuation pages) and companyfacts of each CIK."""
+    wanted = list(dict.fromkeys(ciks))
+    return _run(
+        database_url,
+        arguments or {"ciks": wanted},
+        lambda lander: _fetch_and_land(lander, clients, wanted, show_progress=show_progress),
+    )
+
+
+def load_bulk(
+    database_url: str,
+    paths: Iterable[Path],
+    *,
+    arguments: Mapping[str, Any] | None = None,
+    show_progress: bool = True,
+) -> LoadSummary:
+    """Land EDGAR's nightly bulk files: `companyfacts.zip`, `submissions.zip`, or their
+    extracted `CIK*.json` files, from the given files or folders."""
+    sources = list(paths)
+    return _run(
+        database_url,
+        arguments or {"bulk": [str(path) for path in sources]},
+        lambda lander: _land_bulk(lander, sources, show_progress=show_progress),
+    )
+
+
+def _run(database_url: str, arguments: Mapping[str, Any], work: Any) -> LoadSummary:
+    try:
+        # autocommit: each document's `with connection.transaction()` is then a real transaction
+        with (
+            LoadRun(database_url, "edgar", arguments) as run,
+            psycopg.connect(database_url, autocommit=True) as connection,
+        ):
+            lander = _DocumentLander(connection, run)
+            work(lander)
+            return lander.close_run()
+    except _DocumentsFailedError as failed:
+        return failed.summary
+
+
+def _fetch_and_land(
+    lander: _DocumentLander, clients: EdgarClients, ciks: list[int], *, show_progress: bool
+) -> None:
+    for cik in progress_bar(ciks, "EDGAR companies", enabled=show_progress):
+        pages = _fetch_one(lander, clients, f"/submissions/CIK{cik:010d}.json")
+        for page in pages:
+            _fetch_one(lander, clients, f"/submissions/{page}", page_cik=cik)
+        _fetch_one(
+            lander, clients, f"/api/xbrl/companyfacts/CIK{cik:010d}.json", missing_is_normal=True
+        )
+
+
+def _fetch_one(
+    lander: _DocumentLander,
+    clients: EdgarClients,
+    path: str,
+    *,
+    page_cik: int | None = None,
+    missing_is_normal: bool = False,
+) -> list[str]:
+    url = clients.data.url_for(path)
+    try:
+        response = clients.data.get(path, headers=lander.documents.validators(url))
+    except SourceError as error:
+        if missing_is_normal and "HTTP 404" in error.reason:
+            log.info("%s: no XBRL facts (404)", url)
+            return []
+        lander.fail(url, error)
+        return []
+    if response.status_code == 304:
+        lander.summary.count_documents_unchanged += 1
+        return []
+    return lander.land(
+        url,
+        response.content,
+        etag=response.headers.get("ETag"),
+        last_modified=response.headers.get("Last-Modified"),
+        page_cik=page_cik,
+    )
+
+
+def _land_bulk(lander: _DocumentLander, sources: list[Path], *, show_progress: bool) -> None:
+    total = sum(1 for _ in _bulk_names(sources))
+    documents = _bulk_documents(sources)
+    for name, content in progress_bar(
+        documents, "EDGAR bulk files", total=total, enabled=show_progress
+    ):
+        lander.land(f"bulk:{name}", content, page_cik=_page_cik(Path(name).name))
+
+
+def _bulk_names(sources: list[Path]) -> Iterator[str]:
+    for source, member in _bulk_entries(sources):
+        yield member or str(source)
+
+
+def _bulk_documents(sources: list[Path]) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of every CIK*.json document, each zip opened once."""
+    open_zip: tuple[Path, zipfile.ZipFile] | None = None
+    try:
+        for source, member in _bulk_entries(sources):
+            if member is None:
+                yield str(source), source.read_bytes()
+                continue
+            if open_zip is None or open_zip[0] != source:
+                if open_zip is not None:
+                    open_zip[1].close()
+                open_zip = (source, zipfile.ZipFile(source))
+            yield f"{source.name}/{member}", open_zip[1].read(member)
+    finally:
+        if open_zip is not None:
+            open_zip[1].close()
+
+
+def _bulk_entries(sources: list[Path]) -> Iterator[tuple[Path, str | None]]:
+    """(file, zip member or None) for every CIK*.json in the given zips, folders or files."""
+    for source in sources:
+        if source.is_dir():
+            for path in sorted(source.rglob("CIK*.json")):
+                yield path, None
+            for path in sorted(source.glob("*.zip")):
+                yield from _zip_entries(path)
+        elif source.suffix == ".zip":
+            yield from _zip_entries(source)
+        elif source.is_file():
+            yield source, None
+        else:
+            raise FileNotFoundError(f"EDGAR bulk: {source} does not exist")
+
+
+def _zip_entries(path: Path) -> Iterator[tuple[Path, str | None]]:
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if Path(n).name.upper().startswith("CIK"))
+    for name in names:
+        yield path, name
+
+
+def _page_cik(file_name: str) -> int | None:
+    # CIK0000749647-submissions-001.json is a continuation page of CIK 749647
+    if "-submissions-" not in file_name:
+        return None
+    return cik_from(file_name.split("-", 1)[0])
+
+
+def resolve_tickers(clients: EdgarClients, tickers: Iterable[str]) -> dict[str, int]:
+    """Map tickers to CIKs through EDGAR's company_tickers.json; unknown tickers raise."""
+    known = _company_tickers(clients)
+    wanted = [ticker.upper() for ticker in tickers]
+    unknown = [ticker for ticker in wanted if ticker not in known]
+    if unknown:
+        raise ValueError(f"EDGAR company_tickers.json does not know: {', '.join(unknown)}")
+    return {ticker: known[ticker] for ticker in wanted}
+
+
+def all_ciks(clients: EdgarClients) -> list[int]:
+    """Every CIK company_tickers.json lists (operating companies with a ticker)."""
+    return sorted(set(_company_tickers(clients).values()))
+
+
+def _company_tickers(clients: EdgarClients) -> dict[str, int]:
+    document = json.loads(clients.files.get("/files/company_tickers.json").content)
+    return {str(entry["ticker"]).upper(): int(entry["cik_str"]) for entry in document.values()}

@@ -1,0 +1,95 @@
+"""A real HTTP server on loopback that replays recorded documents, with faults on demand.
+
+Built on pytest-httpserver (werkzeug). Documents are served gzip-encoded with an ETag, and a
+matching If-None-Match gets 304, as SEC's servers do. A fault queued for a path is served before
+the recorded document: an HTTP status (with Retry-After), a stall longer than the client's
+timeout, a body cut short, or a replacement body.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from werkzeug import Request, Response
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytest_httpserver import HTTPServer
+
+
+@dataclass(frozen=True)
+class Fault:
+    status: int = 200
+    retry_after: str | None = None
+    stall_seconds: float = 0.0
+    truncate: bool = False
+    body: bytes | None = None
+
+
+class ReplayServer:
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.documents: dict[str, bytes] = {}
+        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.requests: list[tuple[str, str, int]] = []  # (path, user agent, status)
+        server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("").rstrip("/")
+
+    def serve(self, path: str, content: bytes) -> None:
+        self.documents[path] = content
+
+    def serve_file(self, path: str, file: Path) -> None:
+        data = file.read_bytes()
+        self.serve(path, gzip.decompress(data) if file.suffix == ".gz" else data)
+
+    def fail(self, path: str, *faults: Fault) -> None:
+        self.faults[path].extend(faults)
+
+    def count(self, path: str) -> int:
+        return sum(1 for requested, _, _ in self.requests if requested == path)
+
+    def _handle(self, request: Request) -> Response:
+        response = self._respond(request)
+        self.requests.append(
+            (request.path, request.headers.get("User-Agent", ""), response.status_code)
+        )
+        return response
+
+    def _respond(self, request: Request) -> Response:
+        path = request.path
+        if self.faults[path]:
+            fault = self.faults[path].popleft()
+            if fault.stall_seconds:
+                time.sleep(fault.stall_seconds)
+            if fault.status != 200:
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                return Response(b"busy", status=fault.status, headers=headers)
+            if fault.truncate:
+                body = self.documents[path]
+                return Response(
+                    body[: len(body) // 3],
+                    headers={"Content-Length": str(len(body)), "Connection": "close"},
+                )
+            if fault.body is not None:
+                return Response(fault.body, content_type="application/json")
+        if path not in self.documents:
+            return Response(b'{"error": "not found"}', status=404)
+        body = self.documents[path]
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(
+            gzip.compress(body),
+            content_type="application/json",
+            headers={"Content-Encoding": "gzip", "ETag": etag},
+        )
