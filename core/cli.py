@@ -226,3 +226,7 @@ def load_edgar(
 
 def _format_check(check: Check) -> str:
     return f"{_MARKS[check.ok]}  {check.name:<13} {check.detail}"
+
+
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+from login_roles import LoginRoleFactory
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -121,31 +122,6 @@ def login_role(database_url: str) -> Iterator[LoginRoleFactory]:
     factory = LoginRoleFactory(database_url)
     yield factory
     factory.drop_all()
-
-
-class LoginRoleFactory:
-    def __init__(self, database_url: str) -> None:
-        self._database_url = database_url
-        self._created: list[str] = []
-
-    def __call__(self, group_role: str) -> str:
-        """A URL that logs in as a new role that is a member of `group_role`."""
-        name = f"fe_test_login_{uuid.uuid4().hex[:8]}"
-        password = uuid.uuid4().hex
-        with psycopg.connect(self._database_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("create role {} login password {} in role {}").format(
-                    sql.Identifier(name), sql.Literal(password), sql.Identifier(group_role)
-                )
-            )
-        self._created.append(name)
-        database = str(make_url(self._database_url).database)
-        return url_for_database(self._database_url, database, username=name, password=password)
-
-    def drop_all(self) -> None:
-        with psycopg.connect(self._database_url, autocommit=True) as admin:
-            for name in self._created:
-                admin.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(name)))
 
 
 def _free_port() -> int:

@@ -85,34 +85,52 @@ class _DocumentLander:
         etag: str | None = None,
         last_modified: str | None = None,
         page_cik: int | None = None,
-    ) -> list[str]:
-        """Land one document; return the continuation pages it lists (submissions only)."""
+        record: bool = True,
+    ) -> list[str] | None:
+        """Land one document; return the continuation pages it lists (submissions only), or
+        None when it could not be landed.
+
+        With `record=False` the rows land but the document is not yet marked as landed: a
+        submissions file counts as landed only once its continuation pages have (`record`).
+        """
         if self.documents.is_landed(url, content):
             self.summary.count_documents_unchanged += 1
             return []
         try:
             document = json.loads(content)
             pages, rejected = self._land_parsed(
-                url, document, page_cik, etag, last_modified, content
+                url,
+                document,
+                page_cik,
+                content,
+                validators=(etag, last_modified) if record else None,
             )
         except (ValueError, DocumentError) as error:  # json.JSONDecodeError is a ValueError
             reason = f"unreadable document: {error}"
             text = content[:_QUARANTINED_DOCUMENT_CHARS].decode("utf-8", errors="replace")
             self._quarantine([Rejected(url, reason, text)])
             self.summary.failures.append(f"{url}: {reason}")
-            return []
+            return None
         self._quarantine(rejected)
         self.summary.count_documents_landed += 1
         return pages
+
+    def record(
+        self, url: str, content: bytes, *, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Mark a document landed (after `land(..., record=False)` and its pages)."""
+        self.documents.record(
+            url, content, load_id=self.run.load_id, etag=etag, last_modified=last_modified
+        )
 
     def _land_parsed(
         self,
         url: str,
         document: Any,
         page_cik: int | None,
-        etag: str | None,
-        last_modified: str | None,
         content: bytes,
+        *,
+        validators: tuple[str | None, str | None] | None,
     ) -> tuple[list[str], list[Rejected]]:
         load_id = self.run.load_id
         pages: list[str] = []
@@ -141,9 +159,10 @@ class _DocumentLander:
                 pages = submissions.continuation_pages
             else:
                 raise DocumentError("neither submissions nor companyfacts")
-            self.documents.record(
-                url, content, load_id=load_id, etag=etag, last_modified=last_modified
-            )
+            if validators is not None:
+                self.documents.record(
+                    url, content, load_id=load_id, etag=validators[0], last_modified=validators[1]
+                )
         self.summary.count_rows_seen += seen + len(rejected)
         self.summary.count_rows_landed += landed
         return pages, rejected
@@ -224,41 +243,84 @@ def _fetch_and_land(
     lander: _DocumentLander, clients: EdgarClients, ciks: list[int], *, show_progress: bool
 ) -> None:
     for cik in progress_bar(ciks, "EDGAR companies", enabled=show_progress):
-        pages = _fetch_one(lander, clients, f"/submissions/CIK{cik:010d}.json")
-        for page in pages:
-            _fetch_one(lander, clients, f"/submissions/{page}", page_cik=cik)
-        _fetch_one(
+        _land_submissions(lander, clients, cik)
+        facts = _fetch(
             lander, clients, f"/api/xbrl/companyfacts/CIK{cik:010d}.json", missing_is_normal=True
+        )
+        if facts is not None:
+            lander.land(
+                facts.url, facts.content, etag=facts.etag, last_modified=facts.last_modified
+            )
+
+
+def _land_submissions(lander: _DocumentLander, clients: EdgarClients, cik: int) -> None:
+    submissions = _fetch(lander, clients, f"/submissions/CIK{cik:010d}.json")
+    if submissions is None:
+        return
+    pages = lander.land(submissions.url, submissions.content, record=False)
+    if pages is None:
+        return
+    complete = True
+    for page in pages:
+        fetched = _fetch(lander, clients, f"/submissions/{page}")
+        if fetched is not None:
+            complete &= (
+                lander.land(
+                    fetched.url,
+                    fetched.content,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    page_cik=cik,
+                )
+                is not None
+            )
+        else:
+            complete &= _landed_before(lander, clients.data.url_for(f"/submissions/{page}"))
+    if complete:
+        lander.record(
+            submissions.url,
+            submissions.content,
+            etag=submissions.etag,
+            last_modified=submissions.last_modified,
         )
 
 
-def _fetch_one(
+@dataclass(frozen=True)
+class _Fetched:
+    url: str
+    content: bytes
+    etag: str | None
+    last_modified: str | None
+
+
+def _fetch(
     lander: _DocumentLander,
     clients: EdgarClients,
     path: str,
     *,
-    page_cik: int | None = None,
     missing_is_normal: bool = False,
-) -> list[str]:
+) -> _Fetched | None:
+    """The document at `path`, or None when it is unchanged (304), missing, or failed."""
     url = clients.data.url_for(path)
     try:
         response = clients.data.get(path, headers=lander.documents.validators(url))
     except SourceError as error:
         if missing_is_normal and "HTTP 404" in error.reason:
             log.info("%s: no XBRL facts (404)", url)
-            return []
-        lander.fail(url, error)
-        return []
+        else:
+            lander.fail(url, error)
+        return None
     if response.status_code == 304:
         lander.summary.count_documents_unchanged += 1
-        return []
-    return lander.land(
-        url,
-        response.content,
-        etag=response.headers.get("ETag"),
-        last_modified=response.headers.get("Last-Modified"),
-        page_cik=page_cik,
+        return None
+    return _Fetched(
+        url, response.content, response.headers.get("ETag"), response.headers.get("Last-Modified")
     )
+
+
+def _landed_before(lander: _DocumentLander, url: str) -> bool:
+    """Whether a document that did not come back as content was in fact landed before."""
+    return not any(failure.startswith(f"{url}:") for failure in lander.summary.failures)
 
 
 def _land_bulk(lander: _DocumentLander, sources: list[Path], *, show_progress: bool) -> None:

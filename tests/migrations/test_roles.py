@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import LoginRoleFactory
+    from login_roles import LoginRoleFactory
 
 pytestmark = pytest.mark.db
 

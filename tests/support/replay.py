@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-import time
+import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from werkzeug import Request, Response
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from pytest_httpserver import HTTPServer
@@ -38,7 +39,9 @@ class ReplayServer:
         self.server = server
         self.documents: dict[str, bytes] = {}
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
-        self.requests: list[tuple[str, str, int]] = []  # (path, user agent, status)
+        self.requests: list[tuple[str, str, int]] = []  # answered: (path, user agent, status)
+        self.arrivals: list[str] = []  # every request's path, as it arrives
+        self._released = threading.Event()
         server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
 
     @property
@@ -55,10 +58,16 @@ class ReplayServer:
     def fail(self, path: str, *faults: Fault) -> None:
         self.faults[path].extend(faults)
 
+    def release(self) -> None:
+        """End every stall now (the client that caused it is gone)."""
+        self._released.set()
+
     def count(self, path: str) -> int:
-        return sum(1 for requested, _, _ in self.requests if requested == path)
+        """How many requests for `path` arrived (answered or not yet)."""
+        return self.arrivals.count(path)
 
     def _handle(self, request: Request) -> Response:
+        self.arrivals.append(request.path)
         response = self._respond(request)
         self.requests.append(
             (request.path, request.headers.get("User-Agent", ""), response.status_code)
@@ -70,16 +79,12 @@ class ReplayServer:
         if self.faults[path]:
             fault = self.faults[path].popleft()
             if fault.stall_seconds:
-                time.sleep(fault.stall_seconds)
+                self._released.wait(fault.stall_seconds)
             if fault.status != 200:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return Response(b"busy", status=fault.status, headers=headers)
             if fault.truncate:
-                body = self.documents[path]
-                return Response(
-                    body[: len(body) // 3],
-                    headers={"Content-Length": str(len(body)), "Connection": "close"},
-                )
+                return _cut_mid_body(self.documents[path])
             if fault.body is not None:
                 return Response(fault.body, content_type="application/json")
         if path not in self.documents:
@@ -93,3 +98,17 @@ class ReplayServer:
             content_type="application/json",
             headers={"Content-Encoding": "gzip", "ETag": etag},
         )
+
+
+def _cut_mid_body(body: bytes) -> Response:
+    """Announce the whole body, send a third of it, then drop the connection."""
+
+    def chunks() -> Iterator[bytes]:
+        yield body[: len(body) // 3]
+        raise ConnectionResetError("replay: connection reset mid-body")
+
+    return Response(
+        chunks(),
+        headers={"Content-Length": str(len(body)), "Content-Type": "application/json"},
+        direct_passthrough=True,
+    )
