@@ -24,6 +24,9 @@ from factor_engine.core.doctor import examine
 from factor_engine.core.embedded import EmbeddedCluster, EmbeddedClusterError
 from factor_engine.core.migrate import MigrationError, migrate
 from factor_engine.core.settings import Settings, SettingsError
+from factor_engine.loaders._http import SourceError
+from factor_engine.loaders.edgar.client import MissingUserAgentError
+from factor_engine.loaders.edgar.load import UnknownTickerError
 
 if TYPE_CHECKING:
     from factor_engine.core.doctor import Check
@@ -31,7 +34,15 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 
-_EXPECTED_ERRORS = (DatabaseNotAvailableError, EmbeddedClusterError, MigrationError, SettingsError)
+_EXPECTED_ERRORS = (
+    DatabaseNotAvailableError,
+    EmbeddedClusterError,
+    MigrationError,
+    SettingsError,
+    MissingUserAgentError,
+    SourceError,
+    UnknownTickerError,
+)
 _MARKS = {True: "ok  ", False: "FAIL", None: "    "}
 
 

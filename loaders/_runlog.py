@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import socket
+import threading
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ class LoadRun:
         self.count_rows_landed = 0
         self.count_rows_quarantined = 0
         self._connection = psycopg.connect(database_url, autocommit=True)
+        self._lock = threading.Lock()  # bulk loads quarantine from several threads
         self._mark_abandoned_runs()
         row = self._connection.execute(
             "insert into ops.load_runs (source, arguments, engine_version, hostname, process_id)"
@@ -91,13 +93,13 @@ class LoadRun:
         """Keep rejected records with their reasons; a record already quarantined stays once."""
         if not rejected:
             return
-        with self._connection.cursor() as cursor:
+        with self._lock, self._connection.cursor() as cursor:
             cursor.executemany(
                 "insert into ops.quarantine (load_id, source, record_key, reason, record)"
                 " values (%s, %s, %s, %s, %s) on conflict do nothing",
                 [(self.load_id, self.source, r.record_key, r.reason, r.record) for r in rejected],
             )
-        self.count_rows_quarantined += len(rejected)
+            self.count_rows_quarantined += len(rejected)
         for record in rejected[:5]:
             log.warning("%s: quarantined %s: %s", self.source, record.record_key, record.reason)
         if len(rejected) > 5:

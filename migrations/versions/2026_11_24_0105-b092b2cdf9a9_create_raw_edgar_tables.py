@@ -116,14 +116,15 @@ def upgrade() -> None:
             frame text,
             load_id bigint not null,
             loaded_at timestamptz not null default now(),
-            constraint uq_facts__cik_taxonomy_concept_unit_accession_number_period
+            -- led by (cik, concept): it also serves "this company's values of this concept",
+            -- so no second index slows the bulk path
+            constraint uq_facts__cik_concept_taxonomy_unit_accession_number_period
                 unique nulls not distinct (
-                    cik, taxonomy, concept, unit, accession_number,
-                    period_start_date, period_end_date, filed_date
+                    cik, concept, taxonomy, unit, accession_number,
+                    period_end_date, period_start_date, filed_date
                 ),
             constraint ck_facts__period check (period_start_date <= period_end_date)
         );
-        create index ix_facts__cik_concept on raw_edgar.facts (cik, concept);
         comment on table raw_edgar.facts is
             'XBRL facts from companyfacts (all taxonomies and units), one row per fact and '
             'reporting filing; a restatement arrives as a new row under a new accession';
