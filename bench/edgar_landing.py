@@ -1,4 +1,4 @@
-"""Benchmark: EDGAR companyfacts landing throughput from local files (facts per second, peak memory).
+"""Benchmark: EDGAR companyfacts landing throughput from local files (facts/s, peak memory).
 
 Usage (from the checkout, with ../shared beside it, or --source pointing at CIK*.json[.gz] files):
 

@@ -235,6 +235,35 @@ def load_edgar(
         sys.exit(1)
 
 
+@load.command("bars")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--dataset",
+    help="Name of the collection the bars land under (default: each file's folder name).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def load_bars(paths: tuple[Path, ...], *, dataset: str | None, no_progress: bool) -> None:
+    """Land daily bars from CSV or Parquet files (or folders of them) in raw_files.daily_bars.
+
+    \b
+    Columns (any case): date, open, high, low, close, volume, and optionally an adjusted close
+    (adj close, adj_close, adjusted_close) and a symbol (symbol, ticker). Without a symbol column
+    the symbol is the file name up to its first dot: aapl.us.txt.gz lands as AAPL.
+
+    \b
+    Examples:
+      factor-engine load bars prices/aapl.us.txt.gz prices/msft.us.txt.gz
+      factor-engine load bars ~/data/bars/ --dataset stooq
+    """
+    from factor_engine.loaders.files.load import load_bar_files
+
+    url = resolve_database_url(Settings.from_env())
+    summary = load_bar_files(url, paths, dataset=dataset, show_progress=not no_progress)
+    click.echo(summary.line())
+    if not summary.succeeded:
+        sys.exit(1)
+
+
 def _format_check(check: Check) -> str:
     return f"{_MARKS[check.ok]}  {check.name:<13} {check.detail}"
 

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +24,46 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import TracebackType
 
-__all__ = ["LoadRun", "Rejected"]
+__all__ = ["LoadRun", "LoadSummary", "Rejected"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadSummary:
+    """What a run did, for the summary line and the exit code."""
+
+    source: str
+    load_id: int = 0
+    unit: str = "documents"  # what the source delivers: documents, files, series
+    count_documents_landed: int = 0
+    count_documents_unchanged: int = 0
+    count_rows_seen: int = 0
+    count_rows_landed: int = 0
+    count_rows_quarantined: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def absorb(self, other: LoadSummary) -> None:
+        """Add another worker's counts of the same run."""
+        self.count_documents_landed += other.count_documents_landed
+        self.count_documents_unchanged += other.count_documents_unchanged
+        self.count_rows_seen += other.count_rows_seen
+        self.count_rows_landed += other.count_rows_landed
+        self.count_rows_quarantined += other.count_rows_quarantined
+        self.failures.extend(other.failures)
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.failures
+
+    def line(self) -> str:
+        status = "succeeded" if self.succeeded else f"FAILED ({len(self.failures)} {self.unit})"
+        return (
+            f"{self.source} load {self.load_id} {status}: "
+            f"{self.count_documents_landed} {self.unit} landed, "
+            f"{self.count_documents_unchanged} unchanged; rows: {self.count_rows_seen} seen, "
+            f"{self.count_rows_landed} new, {self.count_rows_quarantined} quarantined"
+        )
 
 
 class Rejected:
@@ -46,7 +84,7 @@ class LoadRun:
     """One row of `ops.load_runs`, from `running` to `succeeded` or `failed`.
 
     Use as a context manager: an exception that escapes marks the run failed with its message
-    (and is re-raised); a clean exit marks it succeeded.
+    (and is re-raised); a clean exit marks it succeeded, unless `fail()` said why it did not.
     """
 
     def __init__(self, database_url: str, source: str, arguments: Mapping[str, Any]) -> None:
@@ -71,6 +109,7 @@ class LoadRun:
         assert row is not None
         self.load_id: int = row[0]
         self.status = "running"
+        self._failure: str | None = None
 
     def __enter__(self) -> LoadRun:
         return self
@@ -83,11 +122,25 @@ class LoadRun:
     ) -> None:
         try:
             if error is None:
-                self._finish("succeeded", None)
+                self._finish("failed" if self._failure else "succeeded", self._failure)
             else:
                 self._finish("failed", f"{error_type.__name__ if error_type else 'error'}: {error}")
         finally:
             self._connection.close()
+
+    def fail(self, reason: str) -> None:
+        """Mark the run failed when it ends, though the work that could be done was done."""
+        self._failure = reason
+
+    def record(self, summary: LoadSummary) -> None:
+        """Take a summary's counts, and fail the run if any of its documents failed."""
+        self.count_rows_seen = summary.count_rows_seen
+        self.count_rows_landed = summary.count_rows_landed
+        if summary.failures:
+            self.fail(
+                f"{len(summary.failures)} {summary.unit} could not be landed;"
+                f" first: {summary.failures[0]}"
+            )
 
     def quarantine(self, rejected: list[Rejected]) -> None:
         """Keep rejected records with their reasons; a record already quarantined stays once."""

@@ -16,7 +16,7 @@ import queue
 import zipfile
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ import psycopg
 from factor_engine.loaders._http import SourceError
 from factor_engine.loaders._landing import DocumentLog, land_frame
 from factor_engine.loaders._progress import progress_bar
-from factor_engine.loaders._runlog import LoadRun, Rejected
+from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected
 from factor_engine.loaders.edgar.parse import (
     DocumentError,
     cik_from,
@@ -54,40 +54,6 @@ _QUARANTINED_DOCUMENT_CHARS = 100_000
 _BULK_WORKERS = 2
 
 
-@dataclass
-class LoadSummary:
-    """What a run did, for the summary line and the exit code."""
-
-    load_id: int = 0
-    count_documents_landed: int = 0
-    count_documents_unchanged: int = 0
-    count_rows_seen: int = 0
-    count_rows_landed: int = 0
-    count_rows_quarantined: int = 0
-    failures: list[str] = field(default_factory=list)
-
-    def absorb(self, other: LoadSummary) -> None:
-        """Add another worker's counts of the same run."""
-        self.count_documents_landed += other.count_documents_landed
-        self.count_documents_unchanged += other.count_documents_unchanged
-        self.count_rows_seen += other.count_rows_seen
-        self.count_rows_landed += other.count_rows_landed
-        self.count_rows_quarantined += other.count_rows_quarantined
-        self.failures.extend(other.failures)
-
-    @property
-    def succeeded(self) -> bool:
-        return not self.failures
-
-    def line(self) -> str:
-        status = "succeeded" if self.succeeded else f"FAILED ({len(self.failures)} documents)"
-        return (
-            f"edgar load {self.load_id} {status}: {self.count_documents_landed} documents landed, "
-            f"{self.count_documents_unchanged} unchanged; rows: {self.count_rows_seen} seen, "
-            f"{self.count_rows_landed} new, {self.count_rows_quarantined} quarantined"
-        )
-
-
 class UnknownTickerError(ValueError):
     """A ticker that EDGAR's company_tickers.json does not list."""
 
@@ -99,7 +65,7 @@ class _DocumentLander:
         self.connection = connection
         self.run = run
         self.documents = DocumentLog(connection, "edgar")
-        self.summary = LoadSummary(load_id=run.load_id)
+        self.summary = LoadSummary("edgar", load_id=run.load_id)
 
     def land(
         self,
@@ -199,21 +165,6 @@ class _DocumentLander:
         self._quarantine([Rejected(url, f"could not fetch: {error}", "")])
         self.summary.failures.append(f"{url}: {error}")
 
-    def close_run(self) -> LoadSummary:
-        self.run.count_rows_seen = self.summary.count_rows_seen
-        self.run.count_rows_landed = self.summary.count_rows_landed
-        if self.summary.failures:
-            raise _DocumentsFailedError(self.summary)
-        return self.summary
-
-
-class _DocumentsFailedError(Exception):
-    def __init__(self, summary: LoadSummary) -> None:
-        super().__init__(
-            f"{len(summary.failures)} documents could not be landed; first: {summary.failures[0]}"
-        )
-        self.summary = summary
-
 
 def load_ciks(
     database_url: str,
@@ -252,17 +203,15 @@ def load_bulk(
 
 
 def _run(database_url: str, arguments: Mapping[str, Any], work: Any) -> LoadSummary:
-    try:
-        # autocommit: each document's `with connection.transaction()` is then a real transaction
-        with (
-            LoadRun(database_url, "edgar", arguments) as run,
-            psycopg.connect(database_url, autocommit=True) as connection,
-        ):
-            lander = _DocumentLander(connection, run)
-            work(lander)
-            return lander.close_run()
-    except _DocumentsFailedError as failed:
-        return failed.summary
+    # autocommit: each document's `with connection.transaction()` is then a real transaction
+    with (
+        LoadRun(database_url, "edgar", arguments) as run,
+        psycopg.connect(database_url, autocommit=True) as connection,
+    ):
+        lander = _DocumentLander(connection, run)
+        work(lander)
+        run.record(lander.summary)
+        return lander.summary
 
 
 def _fetch_and_land(

@@ -1,0 +1,1 @@
+"""Daily bars from CSV or Parquet files, for users without an IB account and for the demo."""
