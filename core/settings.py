@@ -9,12 +9,14 @@
 | `SEC_USER_AGENT` | who asks SEC EDGAR: organisation and contact e-mail | required (EDGAR API) |
 | `EDGAR_BASE_URL` | EDGAR's data API (submissions, companyfacts) | `https://data.sec.gov` |
 | `EDGAR_FILES_URL` | EDGAR's file server (company_tickers.json) | `https://www.sec.gov` |
+| `FRED_API_KEY` | your FRED API key (32 lower-case letters and digits); never logged | required (FRED) |
+| `FRED_BASE_URL` | the FRED/ALFRED API | `https://api.stlouisfed.org` |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +60,8 @@ class Settings:
     sec_user_agent: str | None = None
     edgar_base_url: str = "https://data.sec.gov"
     edgar_files_url: str = "https://www.sec.gov"
+    fred_api_key: str | None = field(default=None, repr=False)  # a secret: never shown
+    fred_base_url: str = "https://api.stlouisfed.org"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,4 +81,6 @@ class Settings:
             sec_user_agent=env.get("SEC_USER_AGENT") or None,
             edgar_base_url=env.get("EDGAR_BASE_URL") or "https://data.sec.gov",
             edgar_files_url=env.get("EDGAR_FILES_URL") or "https://www.sec.gov",
+            fred_api_key=env.get("FRED_API_KEY") or None,
+            fred_base_url=env.get("FRED_BASE_URL") or "https://api.stlouisfed.org",
         )

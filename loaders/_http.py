@@ -155,8 +155,27 @@ class SourceClient:
                 self.source, shown, f"{_describe(error)} after {self.policy.max_attempts} attempts"
             ) from error
         if response.status_code >= 400:
-            raise SourceError(self.source, shown, f"HTTP {response.status_code}")
+            raise SourceError(
+                self.source, shown, f"HTTP {response.status_code}{self._detail(response)}"
+            )
         return response
+
+    def _detail(self, response: httpx.Response) -> str:
+        """The source's own words on a refusal (FRED: `error_message`), secrets removed."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        message = (
+            body.get("error_message") or body.get("message") if isinstance(body, dict) else None
+        )
+        if not isinstance(message, str):
+            return ""
+        for name in self._secret_params:
+            secret = response.request.url.params.get(name)
+            if secret:
+                message = message.replace(secret, "***")
+        return f": {message[:300]}"
 
     def _get_once(
         self,

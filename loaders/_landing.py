@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -16,7 +17,7 @@ from psycopg import sql
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["DocumentLog", "land_frame"]
+__all__ = ["DocumentLog", "land_frame", "run_sql_file", "stage_frame"]
 
 _NULL = r"\N"
 
@@ -35,23 +36,11 @@ def land_frame(
     """
     if frame.is_empty():
         return 0
-    schema, name = table.split(".")
-    target = sql.Identifier(schema, name)
+    target = sql.Identifier(*table.split("."))
     columns = sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
-    staging = sql.Identifier(f"_landing_{name}")
     conflict = on_conflict if on_conflict is not None else sql.SQL("do nothing")
+    staging = stage_frame(connection, table, frame)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("create temp table {} on commit drop as select {} from {} with no data").format(
-                staging, columns, target
-            )
-        )
-        with cursor.copy(
-            sql.SQL("copy {} ({}) from stdin (format csv, null {})").format(
-                staging, columns, sql.Literal(_NULL)
-            )
-        ) as copy:
-            copy.write(_csv_bytes(frame))
         cursor.execute(
             sql.SQL("insert into {} ({}, load_id) select {}, {} from {} on conflict {}").format(
                 target, columns, columns, sql.Literal(load_id), staging, conflict
@@ -60,6 +49,29 @@ def land_frame(
         landed = cursor.rowcount
         cursor.execute(sql.SQL("drop table {}").format(staging))
     return max(landed, 0)
+
+
+def stage_frame(
+    connection: psycopg.Connection[Any], table: str, frame: pl.DataFrame
+) -> sql.Identifier:
+    """COPY the frame into `_landing_<table>`, a temporary table with the target's column types
+    that lives until the caller's transaction ends; return its name."""
+    schema, name = table.split(".")
+    columns = sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
+    staging = sql.Identifier(f"_landing_{name}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("create temp table {} on commit drop as select {} from {} with no data").format(
+                staging, columns, sql.Identifier(schema, name)
+            )
+        )
+        with cursor.copy(
+            sql.SQL("copy {} ({}) from stdin (format csv, null {})").format(
+                staging, columns, sql.Literal(_NULL)
+            )
+        ) as copy:
+            copy.write(_csv_bytes(frame))
+    return staging
 
 
 def _csv_bytes(frame: pl.DataFrame) -> bytes:
@@ -145,3 +157,31 @@ class DocumentLog:
 
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def run_sql_file(
+    connection: psycopg.Connection[Any], package: str, name: str, params: dict[str, Any]
+) -> list[int]:
+    """Run the statements of a `.sql` file shipped in `package`, in order, each with the
+    `params` it names (`%(name)s`); return their row counts.
+
+    Statements end with `;` at the end of a line; `--` lines are comments.
+    """
+    text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    counts = []
+    with connection.cursor() as cursor:
+        for statement in _statements(text):
+            used = {key: value for key, value in params.items() if f"%({key})s" in statement}
+            # bytes: the query comes from a file, not a literal (psycopg's typing asks for one)
+            cursor.execute(statement.encode(), used or None)
+            counts.append(cursor.rowcount)
+    return counts
+
+
+def _statements(text: str) -> list[str]:
+    parts = (part.strip() for part in text.split(";\n"))
+    return [
+        part
+        for part in parts
+        if any(line.strip() and not line.lstrip().startswith("--") for line in part.splitlines())
+    ]

@@ -1,0 +1,1 @@
+"""FRED and ALFRED: macro series with their full revision history (realtime periods)."""
