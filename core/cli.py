@@ -27,6 +27,7 @@ from factor_engine.core.settings import Settings, SettingsError
 from factor_engine.loaders._http import SourceError
 from factor_engine.loaders.edgar.client import MissingUserAgentError
 from factor_engine.loaders.edgar.load import UnknownTickerError
+from factor_engine.loaders.fred.client import MissingApiKeyError
 
 if TYPE_CHECKING:
     from factor_engine.core.doctor import Check
@@ -40,6 +41,7 @@ _EXPECTED_ERRORS = (
     MigrationError,
     SettingsError,
     MissingUserAgentError,
+    MissingApiKeyError,
     SourceError,
     UnknownTickerError,
 )
@@ -232,6 +234,50 @@ def load_edgar(
     for summary in summaries:
         click.echo(summary.line())
     if not all(summary.succeeded for summary in summaries):
+        sys.exit(1)
+
+
+@load.command("fred")
+@click.option(
+    "--series",
+    "series_ids",
+    multiple=True,
+    required=True,
+    help="A FRED series id, e.g. UNRATE (repeatable).",
+)
+@click.option(
+    "--vintages",
+    is_flag=True,
+    help="The full ALFRED revision history, not only what FRED publishes today.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def load_fred(series_ids: tuple[str, ...], *, vintages: bool, no_progress: bool) -> None:
+    """Land FRED series: metadata, and every value with the realtime period it was published in.
+
+    \b
+    Examples:
+      factor-engine load fred --series UNRATE --series PAYEMS
+      factor-engine load fred --series GDP --vintages
+
+    Without --vintages each run adds what FRED publishes on its day; run it daily to build the
+    history from now on. --vintages fetches the whole ALFRED history once (in windows of 2,000
+    vintage dates, FRED's limit per request). Needs FRED_API_KEY; FRED_BASE_URL points at a
+    mirror or a test server.
+    """
+    from factor_engine.loaders.fred.client import fred_client
+    from factor_engine.loaders.fred.load import load_series
+
+    settings = Settings.from_env()
+    url = resolve_database_url(settings)
+    client = fred_client(settings)
+    try:
+        summary = load_series(
+            url, client, series_ids, vintages=vintages, show_progress=not no_progress
+        )
+    finally:
+        client.close()
+    click.echo(summary.line())
+    if not summary.succeeded:
         sys.exit(1)
 
 

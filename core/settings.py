@@ -9,7 +9,7 @@
 | `SEC_USER_AGENT` | who asks SEC EDGAR: organisation and contact e-mail | required (EDGAR API) |
 | `EDGAR_BASE_URL` | EDGAR's data API (submissions, companyfacts) | `https://data.sec.gov` |
 | `EDGAR_FILES_URL` | EDGAR's file server (company_tickers.json) | `https://www.sec.gov` |
-| `FRED_API_KEY` | your FRED API key (32 lower-case letters and digits); never logged | required (FRED) |
+| `FRED_API_KEY` | your FRED API key (32 lower-case letters, digits); never logged | required |
 | `FRED_BASE_URL` | the FRED/ALFRED API | `https://api.stlouisfed.org` |
 """
 

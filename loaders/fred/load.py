@@ -66,11 +66,11 @@ def load_series(
         lander = _SeriesLander(connection, client, run, observations_per_page)
         for series_id in progress_bar(wanted, "FRED series", enabled=show_progress):
             try:
-                windows = (
-                    vintage_windows(lander.vintage_dates(series_id), vintages_per_request)
-                    if vintages
-                    else [None]
-                )
+                windows: list[Window] = [None]
+                if vintages:
+                    windows = [
+                        *vintage_windows(lander.vintage_dates(series_id), vintages_per_request)
+                    ]
                 lander.land(series_id, windows)
             except (SourceError, DocumentError) as error:
                 lander.fail(series_id, error)
@@ -115,13 +115,14 @@ class _SeriesLander:
             rows, rejected = self._fetch_window(series_id, window)
             with self.connection.transaction():
                 stage_frame(self.connection, "raw_fred.observations", rows)
-                # the insert is the third statement from the end (two drops follow it)
-                *_, landed, _, _ = run_sql_file(
+                counts = run_sql_file(
                     self.connection,
                     "factor_engine.loaders.fred",
                     "merge_observations.sql",
                     {"load_id": self.run.load_id},
                 )
+            # new periods: rows inserted (statement 2) less rows joined into a period (4)
+            landed = counts[1] - counts[3]
             self.run.quarantine(rejected)
             self.summary.count_rows_seen += rows.height + len(rejected)
             self.summary.count_rows_landed += max(landed, 0)

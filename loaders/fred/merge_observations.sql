@@ -1,60 +1,20 @@
 -- Merge one batch of FRED/ALFRED observations, staged in _landing_observations, into
--- raw_fred.observations: one row per value and realtime period, so an as-of query finds
--- the value published at any date. Runs inside the batch's transaction.
+-- raw_fred.observations so that each series and date keeps one row per published value: the
+-- realtime period from the first day the value was seen to the last. An as-of query (which
+-- value was published on day d?) then reads one row. Runs inside the batch's transaction.
 --
--- A batch is one response window: a snapshot (realtime_start = realtime_end = the day FRED
--- answered) or an ALFRED window of vintages. Windows cut realtime periods at their edges, and
--- snapshots say only "known on this day"; the merge joins such pieces back together when the
--- value did not change, and closes a period when a new value starts.
+-- A batch is one response: a snapshot (realtime_start = realtime_end = the day FRED answered)
+-- or an ALFRED window of vintages. Windows cut periods at their edges, snapshots only say
+-- "published on this day", and batches may arrive in any order; so the batch is landed as it
+-- is, and then the periods of the dates it touched are rebuilt: consecutive rows with the same
+-- value join into one period (a value seen on two asks is taken as published in between), and
+-- a period ends the day before the next value starts.
 
--- The landed vintage each staged row follows: the latest one that started earlier.
-create temp table _previous_observations on commit drop as
-select
-    staged.fred_series_id,
-    staged.observation_date,
-    staged.realtime_start_date as staged_start_date,
-    staged.realtime_end_date as staged_end_date,
-    previous.realtime_start_date as previous_start_date,
-    previous.realtime_end_date as previous_end_date,
-    previous.observed_value is not distinct from staged.observed_value as is_same_value
-from _landing_observations as staged
-cross join lateral (
-    select landed.realtime_start_date, landed.realtime_end_date, landed.observed_value
-    from raw_fred.observations as landed
-    where landed.fred_series_id = staged.fred_series_id
-        and landed.observation_date = staged.observation_date
-        and landed.realtime_start_date < staged.realtime_start_date
-    order by landed.realtime_start_date desc
-    limit 1
-) as previous;
+create temp table _touched_observations on commit drop as
+select distinct fred_series_id, observation_date
+from _landing_observations;
 
--- The same value again: the earlier vintage was still the published one, so it lasts longer.
-update raw_fred.observations as landed
-set realtime_end_date = greatest(landed.realtime_end_date, previous.staged_end_date)
-from _previous_observations as previous
-where previous.is_same_value
-    and landed.fred_series_id = previous.fred_series_id
-    and landed.observation_date = previous.observation_date
-    and landed.realtime_start_date = previous.previous_start_date;
-
-delete from _landing_observations as staged
-using _previous_observations as previous
-where previous.is_same_value
-    and staged.fred_series_id = previous.fred_series_id
-    and staged.observation_date = previous.observation_date
-    and staged.realtime_start_date = previous.staged_start_date;
-
--- A new value: the earlier vintage ends the day before it (it may have been open-ended).
-update raw_fred.observations as landed
-set realtime_end_date = previous.staged_start_date - 1
-from _previous_observations as previous
-where not previous.is_same_value
-    and previous.previous_end_date >= previous.staged_start_date
-    and landed.fred_series_id = previous.fred_series_id
-    and landed.observation_date = previous.observation_date
-    and landed.realtime_start_date = previous.previous_start_date;
-
--- The rest lands; a vintage landed before keeps its value and only ever grows longer.
+-- Land the batch; a period landed before keeps its value and first day and never shrinks.
 insert into raw_fred.observations as landed (
     fred_series_id,
     observation_date,
@@ -75,6 +35,87 @@ on conflict (fred_series_id, observation_date, realtime_start_date) do update
     set realtime_end_date = excluded.realtime_end_date
     where landed.realtime_end_date < excluded.realtime_end_date;
 
-drop table _previous_observations;
+-- The periods of the touched dates, rebuilt: an island is a run of rows with the same value.
+create temp table _rebuilt_periods on commit drop as
+with ordered as (
+    select
+        landed.fred_series_id,
+        landed.observation_date,
+        landed.realtime_start_date,
+        landed.realtime_end_date,
+        landed.observed_value is distinct from lag(landed.observed_value) over by_start
+        or row_number() over by_start = 1 as starts_island
+    from raw_fred.observations as landed
+    inner join _touched_observations as touched
+        on
+            landed.fred_series_id = touched.fred_series_id
+            and landed.observation_date = touched.observation_date
+    window by_start as (
+        partition by landed.fred_series_id, landed.observation_date
+        order by landed.realtime_start_date
+    )
+),
+
+numbered as (
+    select
+        fred_series_id,
+        observation_date,
+        realtime_start_date,
+        realtime_end_date,
+        count(*) filter (where starts_island) over (
+            partition by fred_series_id, observation_date order by realtime_start_date
+        ) as island
+    from ordered
+),
+
+islands as (
+    select
+        fred_series_id,
+        observation_date,
+        min(realtime_start_date) as realtime_start_date,
+        max(realtime_end_date) as realtime_end_date
+    from numbered
+    group by fred_series_id, observation_date, island
+)
+
+select
+    fred_series_id,
+    observation_date,
+    realtime_start_date,
+    least(
+        realtime_end_date,
+        lead(realtime_start_date) over (
+            partition by fred_series_id, observation_date order by realtime_start_date
+        ) - 1
+    ) as realtime_end_date
+from islands;
+
+-- Rows that are not the first of their period go (the first keeps its load_id and loaded_at).
+delete from raw_fred.observations as landed
+using _touched_observations as touched
+where
+    landed.fred_series_id = touched.fred_series_id
+    and landed.observation_date = touched.observation_date
+    and not exists (
+        select
+        from _rebuilt_periods as rebuilt
+        where
+            rebuilt.fred_series_id = landed.fred_series_id
+            and rebuilt.observation_date = landed.observation_date
+            and rebuilt.realtime_start_date = landed.realtime_start_date
+    );
+
+update raw_fred.observations as landed
+set realtime_end_date = rebuilt.realtime_end_date
+from _rebuilt_periods as rebuilt
+where
+    landed.fred_series_id = rebuilt.fred_series_id
+    and landed.observation_date = rebuilt.observation_date
+    and landed.realtime_start_date = rebuilt.realtime_start_date
+    and landed.realtime_end_date <> rebuilt.realtime_end_date;
+
+drop table _rebuilt_periods;
+
+drop table _touched_observations;
 
 drop table _landing_observations;

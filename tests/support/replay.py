@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from werkzeug import Request, Response
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from pytest_httpserver import HTTPServer
@@ -38,6 +38,7 @@ class ReplayServer:
     def __init__(self, server: HTTPServer) -> None:
         self.server = server
         self.documents: dict[str, bytes] = {}
+        self.routes: dict[str, Callable[[Request], Response]] = {}
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.requests: list[tuple[str, str, int]] = []  # answered: (path, user agent, status)
         self.arrivals: list[str] = []  # every request's path, as it arrives
@@ -50,6 +51,10 @@ class ReplayServer:
 
     def serve(self, path: str, content: bytes) -> None:
         self.documents[path] = content
+
+    def route(self, path: str, responder: Callable[[Request], Response]) -> None:
+        """Answer `path` with a function of the request (query-dependent APIs such as FRED)."""
+        self.routes[path] = responder
 
     def serve_file(self, path: str, file: Path) -> None:
         data = file.read_bytes()
@@ -84,9 +89,11 @@ class ReplayServer:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return Response(b"busy", status=fault.status, headers=headers)
             if fault.truncate:
-                return _cut_mid_body(self.documents[path])
+                return _cut_mid_body(self._document(request))
             if fault.body is not None:
                 return Response(fault.body, content_type="application/json")
+        if path in self.routes:
+            return self.routes[path](request)
         if path not in self.documents:
             return Response(b'{"error": "not found"}', status=404)
         body = self.documents[path]
@@ -98,6 +105,11 @@ class ReplayServer:
             content_type="application/json",
             headers={"Content-Encoding": "gzip", "ETag": etag},
         )
+
+    def _document(self, request: Request) -> bytes:
+        if request.path in self.routes:
+            return self.routes[request.path](request).get_data()
+        return self.documents[request.path]
 
 
 def _cut_mid_body(body: bytes) -> Response:
