@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import psycopg
 
 from factor_engine.core.database import (
     DatabaseNotAvailableError,
@@ -56,6 +57,11 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except _EXPECTED_ERRORS as error:
             raise click.ClickException(str(error)) from error
+        except psycopg.OperationalError as error:
+            raise click.ClickException(
+                f"the database connection failed mid-command: {str(error).strip()}. "
+                "Nothing half-done was kept: run the command again to finish."
+            ) from error
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

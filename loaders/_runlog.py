@@ -89,6 +89,7 @@ class LoadRun:
 
     def __init__(self, database_url: str, source: str, arguments: Mapping[str, Any]) -> None:
         self.source = source
+        self._database_url = database_url
         self.count_rows_seen = 0
         self.count_rows_landed = 0
         self.count_rows_quarantined = 0
@@ -160,19 +161,26 @@ class LoadRun:
 
     def _finish(self, status: str, error: str | None) -> None:
         self.status = status
-        self._connection.execute(
+        update = (
             "update ops.load_runs set status = %s, error = %s, finished_at = now(),"
             " count_rows_seen = %s, count_rows_landed = %s, count_rows_quarantined = %s"
-            " where load_id = %s",
-            (
-                status,
-                error,
-                self.count_rows_seen,
-                self.count_rows_landed,
-                self.count_rows_quarantined,
-                self.load_id,
-            ),
+            " where load_id = %s"
         )
+        values = (
+            status,
+            error,
+            self.count_rows_seen,
+            self.count_rows_landed,
+            self.count_rows_quarantined,
+            self.load_id,
+        )
+        try:
+            self._connection.execute(update, values)
+        except psycopg.OperationalError:
+            # The server restarted or the network dropped mid-run: record the end regardless.
+            self._connection.close()
+            self._connection = psycopg.connect(self._database_url, autocommit=True)
+            self._connection.execute(update, values)
 
     def _mark_abandoned_runs(self) -> None:
         # A run on this host whose process is gone was killed mid-load: say so in the log.

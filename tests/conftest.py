@@ -131,6 +131,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture
+def embedded_home() -> Iterator[Path]:
+    """A FACTOR_ENGINE_HOME for a cluster of the test's own, removed afterwards.
+
+    Not pytest's tmp_path: as root the cluster runs as the postgres user, which must be able to
+    reach the folder, and pytest's base temp folder is private (0700).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="fe-embedded-"))
+    folder.chmod(0o755)
+    yield folder / "home"
+    cluster = EmbeddedCluster(folder / "home", 0)
+    if cluster.status().is_running:
+        cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (at the time of asking)."""
     return _free_port()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import tempfile
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -15,20 +12,12 @@ from click.testing import CliRunner
 
 from factor_engine.core.cli import main
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def home() -> Iterator[Path]:
-    # Not pytest's tmp_path: as root the cluster runs as the postgres user, which must be able
-    # to reach the folder, and pytest's base temp folder is private (0700).
-    folder = Path(tempfile.mkdtemp(prefix="fe-embedded-"))
-    folder.chmod(0o755)
-    yield folder / "home"
-    shutil.rmtree(folder, ignore_errors=True)
+def home(embedded_home: Path) -> Path:
+    return embedded_home
 
 
 def test_db_start_status_stop(home: Path, free_port: int) -> None:
