@@ -29,6 +29,7 @@ from factor_engine.loaders._http import SourceError
 from factor_engine.loaders.edgar.client import MissingUserAgentError
 from factor_engine.loaders.edgar.load import UnknownTickerError
 from factor_engine.loaders.fred.client import MissingApiKeyError
+from factor_engine.loaders.ibkr.client import IbkrConnectionError
 
 if TYPE_CHECKING:
     from factor_engine.core.doctor import Check
@@ -43,6 +44,7 @@ _EXPECTED_ERRORS = (
     SettingsError,
     MissingUserAgentError,
     MissingApiKeyError,
+    IbkrConnectionError,
     SourceError,
     UnknownTickerError,
 )
@@ -282,6 +284,44 @@ def load_fred(series_ids: tuple[str, ...], *, vintages: bool, no_progress: bool)
         )
     finally:
         client.close()
+    click.echo(summary.line())
+    if not summary.succeeded:
+        sys.exit(1)
+
+
+@load.command("ibkr")
+@click.option(
+    "--symbol", "symbols", multiple=True, required=True, help="A US stock symbol (repeatable)."
+)
+@click.option(
+    "--years",
+    type=click.IntRange(1, 40),
+    default=5,
+    show_default=True,
+    help="How far back the first load of a symbol reaches.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def load_ibkr(symbols: tuple[str, ...], *, years: int, no_progress: bool) -> None:
+    """Land Interactive Brokers contract details and daily bars (TRADES and ADJUSTED_LAST).
+
+    \b
+    Examples:
+      factor-engine load ibkr --symbol AAPL --symbol MSFT --years 10
+      factor-engine load ibkr --symbol AAPL        # later runs fetch only the new sessions
+
+    Needs a running IB Gateway or TWS with the API enabled (read-only is enough):
+    IB_HOST, IB_PORT (default 4001, IB Gateway) and IB_CLIENT_ID (default 17).
+    """
+    from factor_engine.loaders.ibkr.client import ibkr_gateway
+    from factor_engine.loaders.ibkr.load import load_symbols
+
+    settings = Settings.from_env()
+    url = resolve_database_url(settings)
+    gateway = ibkr_gateway(settings)
+    try:
+        summary = load_symbols(url, gateway, symbols, years=years, show_progress=not no_progress)
+    finally:
+        gateway.close()
     click.echo(summary.line())
     if not summary.succeeded:
         sys.exit(1)

@@ -11,6 +11,9 @@
 | `EDGAR_FILES_URL` | EDGAR's file server (company_tickers.json) | `https://www.sec.gov` |
 | `FRED_API_KEY` | your FRED API key (32 lower-case letters, digits); never logged | required |
 | `FRED_BASE_URL` | the FRED/ALFRED API | `https://api.stlouisfed.org` |
+| `IB_HOST` | host of IB Gateway or TWS (API enabled) | `127.0.0.1` |
+| `IB_PORT` | its API port (Gateway 4001 live / 4002 paper; TWS 7496 / 7497) | `4001` |
+| `IB_CLIENT_ID` | the API client id of the loader (unique per connection) | `17` |
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ class Settings:
     edgar_files_url: str = "https://www.sec.gov"
     fred_api_key: str | None = field(default=None, repr=False)  # a secret: never shown
     fred_base_url: str = "https://api.stlouisfed.org"
+    ib_host: str = "127.0.0.1"
+    ib_port: int = 4001
+    ib_client_id: int = 17
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,4 +89,14 @@ class Settings:
             edgar_files_url=env.get("EDGAR_FILES_URL") or "https://www.sec.gov",
             fred_api_key=env.get("FRED_API_KEY") or None,
             fred_base_url=env.get("FRED_BASE_URL") or "https://api.stlouisfed.org",
+            ib_host=env.get("IB_HOST") or "127.0.0.1",
+            ib_port=_integer(env, "IB_PORT", 4001, upper=65535),
+            ib_client_id=_integer(env, "IB_CLIENT_ID", 17, upper=2**31 - 1),
         )
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, *, upper: int) -> int:
+    text = env.get(name) or str(default)
+    if not text.isdigit() or not 0 < int(text) <= upper:
+        raise SettingsError(f"{name} must be a whole number from 1 to {upper}, not {text!r}")
+    return int(text)

@@ -1,0 +1,1 @@
+"""Interactive Brokers: contract details and daily bars through IB Gateway or TWS."""
