@@ -33,6 +33,7 @@ from factor_engine.loaders.ibkr.client import IbkrConnectionError
 
 if TYPE_CHECKING:
     from factor_engine.core.doctor import Check
+    from factor_engine.loaders._runlog import LoadSummary
 
 __all__ = ["main"]
 
@@ -239,10 +240,7 @@ def load_edgar(
             )
         finally:
             clients.close()
-    for summary in summaries:
-        click.echo(summary.line())
-    if not all(summary.succeeded for summary in summaries):
-        sys.exit(1)
+    _report(*summaries)
 
 
 @load.command("fred")
@@ -284,9 +282,7 @@ def load_fred(series_ids: tuple[str, ...], *, vintages: bool, no_progress: bool)
         )
     finally:
         client.close()
-    click.echo(summary.line())
-    if not summary.succeeded:
-        sys.exit(1)
+    _report(summary)
 
 
 @load.command("ibkr")
@@ -322,9 +318,7 @@ def load_ibkr(symbols: tuple[str, ...], *, years: int, no_progress: bool) -> Non
         summary = load_symbols(url, gateway, symbols, years=years, show_progress=not no_progress)
     finally:
         gateway.close()
-    click.echo(summary.line())
-    if not summary.succeeded:
-        sys.exit(1)
+    _report(summary)
 
 
 @load.command("bars")
@@ -351,8 +345,14 @@ def load_bars(paths: tuple[Path, ...], *, dataset: str | None, no_progress: bool
 
     url = resolve_database_url(Settings.from_env())
     summary = load_bar_files(url, paths, dataset=dataset, show_progress=not no_progress)
-    click.echo(summary.line())
-    if not summary.succeeded:
+    _report(summary)
+
+
+def _report(*summaries: LoadSummary) -> None:
+    """Each run's summary line; exit code 1 when one of them failed."""
+    for summary in summaries:
+        click.echo(summary.line())
+    if not all(summary.succeeded for summary in summaries):
         sys.exit(1)
 
 

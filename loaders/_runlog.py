@@ -143,6 +143,15 @@ class LoadRun:
                 f" first: {summary.failures[0]}"
             )
 
+    def give_up(
+        self, summary: LoadSummary, key: str, reason: str, error: object, record: object = ""
+    ) -> None:
+        """A whole document, series or symbol could not be landed: quarantine it as
+        `reason: error` and count it as a failure of the run (`key: error`)."""
+        self.quarantine([Rejected(key, f"{reason}: {error}", record)])
+        summary.count_rows_quarantined += 1
+        summary.failures.append(f"{key}: {error}")
+
     def quarantine(self, rejected: list[Rejected]) -> None:
         """Keep rejected records with their reasons; a record already quarantined stays once."""
         if not rejected:

@@ -162,8 +162,7 @@ class _DocumentLander:
         self.summary.count_rows_quarantined += len(rejected)
 
     def fail(self, url: str, error: Exception) -> None:
-        self._quarantine([Rejected(url, f"could not fetch: {error}", "")])
-        self.summary.failures.append(f"{url}: {error}")
+        self.run.give_up(self.summary, url, "could not fetch", error)
 
 
 def load_ciks(

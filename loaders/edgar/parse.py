@@ -8,14 +8,13 @@ quarantined instead of failing its whole batch.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from factor_engine.loaders._records import problem, version_hash
 from factor_engine.loaders._runlog import Rejected
 
 if TYPE_CHECKING:
@@ -178,16 +177,16 @@ def parse_companyfacts(document: Mapping[str, Any]) -> CompanyFacts:
     )
     problems = pl.concat_str(
         [
-            _problem(pl.col("period_end_date").is_null(), "period end is missing or not a date"),
-            _problem(
+            problem(pl.col("period_end_date").is_null(), "period end is missing or not a date"),
+            problem(
                 raw["period_start_date"].is_not_null() & pl.col("period_start_date").is_null(),
                 "period start is not a date",
             ),
-            _problem(
+            problem(
                 pl.col("period_start_date") > pl.col("period_end_date"),
                 "period starts after it ends",
             ),
-            _problem(
+            problem(
                 pl.col("reported_value")
                 .cast(pl.Float64, strict=False)
                 .is_finite()
@@ -195,13 +194,13 @@ def parse_companyfacts(document: Mapping[str, Any]) -> CompanyFacts:
                 .not_(),
                 "value is missing or not a finite number",
             ),
-            _problem(
+            problem(
                 pl.col("accession_number").str.contains(ACCESSION_PATTERN).not_()
                 | pl.col("accession_number").is_null(),
                 "accession number is missing or malformed",
             ),
-            _problem(pl.col("form").is_null(), "form is missing"),
-            _problem(pl.col("filed_date").is_null(), "filing date is missing or not a date"),
+            problem(pl.col("form").is_null(), "form is missing"),
+            problem(pl.col("filed_date").is_null(), "filing date is missing or not a date"),
         ],
         separator="; ",
         ignore_nulls=True,
@@ -258,14 +257,14 @@ def _filings_frame(cik: int, recent: Mapping[str, Any]) -> tuple[pl.DataFrame, l
     )
     problems = pl.concat_str(
         [
-            _problem(
+            problem(
                 pl.col("accession_number").str.contains(ACCESSION_PATTERN).not_()
                 | pl.col("accession_number").is_null(),
                 "accession number is missing or malformed",
             ),
-            _problem(pl.col("form").is_null(), "form is missing"),
-            _problem(pl.col("filed_date").is_null(), "filing date is missing or not a date"),
-            _problem(
+            problem(pl.col("form").is_null(), "form is missing"),
+            problem(pl.col("filed_date").is_null(), "filing date is missing or not a date"),
+            problem(
                 pl.col("accepted_at").is_null(), "acceptance time is missing or not an instant"
             ),
         ],
@@ -305,10 +304,7 @@ def _company_frame(cik: int, document: Mapping[str, Any]) -> pl.DataFrame:
         "exchanges": [str(exchange or "") for exchange in document.get("exchanges") or []],
         "former_names": json.dumps(document.get("formerNames") or [], sort_keys=True),
     }
-    canonical = json.dumps(version, sort_keys=True).encode()
-    version["record_hash"] = str(
-        uuid.UUID(hashlib.md5(canonical, usedforsecurity=False).hexdigest())
-    )
+    version["record_hash"] = version_hash(version)
     return pl.DataFrame(
         [version],
         schema={
@@ -333,10 +329,6 @@ def _rejected_rows(raw: pl.DataFrame, problems: pl.Series) -> list[tuple[int, di
     """(position, parsed row, problem) of every row that has a problem."""
     positions = problems.is_not_null().arg_true().to_list()
     return [(index, raw.row(index, named=True), problems[index]) for index in positions]
-
-
-def _problem(condition: pl.Expr, reason: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(reason)).otherwise(pl.lit(None, dtype=pl.String))
 
 
 def _string_schema(columns: list[str], **overrides: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import psycopg
 
 from factor_engine.loaders._landing import DocumentLog, land_frame, sha256
 from factor_engine.loaders._progress import progress_bar
-from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected
+from factor_engine.loaders._runlog import LoadRun, LoadSummary
 from factor_engine.loaders.files.parse import BarFileError, display_name, parse_bar_file
 
 if TYPE_CHECKING:
@@ -80,17 +80,9 @@ def _land_file(
     try:
         parsed = parse_bar_file(name, _decompressed(name, raw))
     except BarFileError as error:
-        run.quarantine(
-            [
-                Rejected(
-                    name,
-                    f"unreadable file: {error}",
-                    {"path": location, "bytes": len(raw), "sha256": sha256(raw)},
-                )
-            ]
-        )
-        summary.count_rows_quarantined += 1
-        summary.failures.append(str(error))
+        record = {"path": location, "bytes": len(raw), "sha256": sha256(raw)}
+        reason = str(error).removeprefix(f"{name}: ")
+        run.give_up(summary, name, "unreadable file", reason, record)
         return
     bars = parsed.bars.with_columns(
         pl.lit(dataset).alias("dataset"), pl.lit(name).alias("source_file")

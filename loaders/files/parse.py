@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from factor_engine.loaders._records import problem
 from factor_engine.loaders._runlog import Rejected
 
 if TYPE_CHECKING:
@@ -93,22 +94,22 @@ def parse_bar_file(name: str, content: bytes) -> BarFile:
         pl.col("trade_date").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
         *[pl.col(column).cast(pl.Float64, strict=False) for column in BAR_COLUMNS[2:]],
     )
-    problem = pl.concat_str(
+    reasons = pl.concat_str(
         [
-            _when(pl.col("symbol").is_null() | (pl.col("symbol") == ""), "symbol is missing"),
-            _when(pl.col("trade_date").is_null(), "date is missing or not YYYY-MM-DD"),
-            _when(
+            problem(pl.col("symbol").is_null() | (pl.col("symbol") == ""), "symbol is missing"),
+            problem(pl.col("trade_date").is_null(), "date is missing or not YYYY-MM-DD"),
+            problem(
                 pl.col("close_price").is_null() | (pl.col("close_price") <= 0),
                 "close is missing or not positive",
             ),
-            _when(pl.col("low_price") > pl.col("high_price"), "low is above high"),
-            _when(pl.col("volume") < 0, "volume is negative"),
+            problem(pl.col("low_price") > pl.col("high_price"), "low is above high"),
+            problem(pl.col("volume") < 0, "volume is negative"),
         ],
         separator="; ",
         ignore_nulls=True,
     )
     checked = typed.with_columns(
-        pl.when(problem == "").then(None).otherwise(problem).alias("_problem")
+        pl.when(reasons == "").then(None).otherwise(reasons).alias("_problem")
     )
     bad = checked["_problem"].is_not_null()
     rejected = [
@@ -139,10 +140,6 @@ def _read(name: str, content: bytes) -> pl.DataFrame:
         return pl.read_csv(io.BytesIO(content), infer_schema=False)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise BarFileError(f"{name}: not a readable CSV or Parquet file: {error}") from error
-
-
-def _when(condition: pl.Expr, reason: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(reason)).otherwise(pl.lit(None, dtype=pl.String))
 
 
 def display_name(path: Path) -> str:

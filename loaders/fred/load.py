@@ -131,9 +131,7 @@ class _SeriesLander:
         log.info("fred: %s landed in %d window(s)", series_id, len(windows))
 
     def fail(self, series_id: str, error: Exception) -> None:
-        self.run.quarantine([Rejected(series_id, f"could not load the series: {error}", "")])
-        self.summary.count_rows_quarantined += 1
-        self.summary.failures.append(f"{series_id}: {error}")
+        self.run.give_up(self.summary, series_id, "could not load the series", error)
 
     def _fetch_window(self, series_id: str, window: Window) -> tuple[pl.DataFrame, list[Rejected]]:
         """Every page of the window's observations."""

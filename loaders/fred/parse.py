@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from factor_engine.loaders._records import problem, split_rejected, version_hash
 from factor_engine.loaders._runlog import Rejected
 
 if TYPE_CHECKING:
@@ -89,12 +87,11 @@ def parse_series(series_id: str, document: Mapping[str, Any]) -> pl.DataFrame:
         "observation_end_date": _date(raw.get("observation_end")),
         "last_updated_at": _timestamp(raw.get("last_updated")),
     }
-    canonical = json.dumps(version, sort_keys=True, default=str).encode()
     version |= {
         "fred_series_id": str(raw["id"]),
         "realtime_start_date": _date(raw.get("realtime_start")),
         "realtime_end_date": _date(raw.get("realtime_end")),
-        "record_hash": str(uuid.UUID(hashlib.md5(canonical, usedforsecurity=False).hexdigest())),
+        "record_hash": version_hash(version),
     }
     return pl.DataFrame(
         [version],
@@ -140,40 +137,34 @@ def parse_observations(series_id: str, document: Mapping[str, Any]) -> Observati
         .otherwise(pl.col("value").str.strip_chars().cast(pl.Float64, strict=False))
         .alias("observed_value"),
     )
-    problem = pl.coalesce(
-        _problem(pl.col("observation_date").is_null(), "date is missing or not YYYY-MM-DD"),
-        _problem(
+    first_problem = pl.coalesce(
+        problem(pl.col("observation_date").is_null(), "date is missing or not YYYY-MM-DD"),
+        problem(
             pl.col("realtime_start_date").is_null() | pl.col("realtime_end_date").is_null(),
             "realtime_start or realtime_end is missing or not YYYY-MM-DD",
         ),
-        _problem(
+        problem(
             pl.col("realtime_start_date") > pl.col("realtime_end_date"),
             "realtime_start is after realtime_end",
         ),
-        _problem(
+        problem(
             (raw["value"] != MISSING).fill_null(True)
             & (pl.col("observed_value").is_null() | ~pl.col("observed_value").is_finite()),
             "value is neither a finite number nor FRED's '.' for missing",
         ),
     )
-    problems = typed.select(problem.alias("problem"))["problem"]
-    bad = problems.is_not_null()
-    rejected = [
-        Rejected(f"{series_id} {item['date']} realtime {item['realtime_start']}", reason, item)
-        for item, reason in zip(
-            raw.filter(bad).iter_rows(named=True), problems.filter(bad), strict=True
-        )
-    ]
+    rows, rejected = split_rejected(
+        typed,
+        first_problem,
+        lambda item: f"{series_id} {item['date']} realtime {item['realtime_start']}",
+        as_received=raw,
+    )
     page = Page(
         count=_integer(document.get("count")) or len(items),
         offset=_integer(document.get("offset")) or 0,
         size=len(items),
     )
-    return Observations(typed.filter(~bad), page, rejected)
-
-
-def _problem(condition: pl.Expr, reason: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(reason)).otherwise(pl.lit(None, dtype=pl.String))
+    return Observations(rows, page, rejected)
 
 
 def parse_vintage_dates(series_id: str, document: Mapping[str, Any]) -> tuple[list[dt.date], Page]:

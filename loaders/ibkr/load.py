@@ -18,7 +18,7 @@ from psycopg import sql
 
 from factor_engine.loaders._landing import land_frame
 from factor_engine.loaders._progress import progress_bar
-from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected
+from factor_engine.loaders._runlog import LoadRun, LoadSummary
 from factor_engine.loaders.ibkr.client import IbkrError
 from factor_engine.loaders.ibkr.parse import BAR_TYPES, bars_frame, contracts_frame, duration_since
 
@@ -71,9 +71,7 @@ def load_symbols(
                 _land_symbol(connection, gateway, run, summary, symbol, today, years)
                 summary.count_documents_landed += 1
             except IbkrError as error:
-                run.quarantine([Rejected(symbol, f"could not load the symbol: {error}", "")])
-                summary.count_rows_quarantined += 1
-                summary.failures.append(f"{symbol}: {error}")
+                run.give_up(summary, symbol, "could not load the symbol", error)
         run.record(summary)
     return summary
 

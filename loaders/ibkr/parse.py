@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from factor_engine.loaders._records import problem, split_rejected, version_hash
 from factor_engine.loaders._runlog import Rejected
 
 if TYPE_CHECKING:
@@ -57,10 +56,7 @@ def contracts_frame(details: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     rows = []
     for detail in details:
         row = dict(detail) | {"security_ids": json.dumps(detail["security_ids"], sort_keys=True)}
-        canonical = json.dumps(row, sort_keys=True, default=str).encode()
-        row["record_hash"] = str(
-            uuid.UUID(hashlib.md5(canonical, usedforsecurity=False).hexdigest())
-        )
+        row["record_hash"] = version_hash(row)
         rows.append(row)
     return pl.DataFrame(rows, schema=_CONTRACT_SCHEMA)
 
@@ -75,26 +71,21 @@ def bars_frame(
         pl.when(pl.col("count_trades") >= 0).then(pl.col("count_trades")),
     )
     prices = ["open_price", "high_price", "low_price", "close_price"]
-    problem = pl.coalesce(
-        _problem(
+    first_problem = pl.coalesce(
+        problem(
             pl.any_horizontal(pl.col(prices).is_null() | ~pl.col(prices).is_finite()),
             "a price is missing",
         ),
-        _problem(pl.any_horizontal(pl.col(prices) <= 0), "a price is not positive"),
-        _problem(pl.col("low_price") > pl.col("high_price"), "low is above high"),
-        _problem(
+        problem(pl.any_horizontal(pl.col(prices) <= 0), "a price is not positive"),
+        problem(pl.col("low_price") > pl.col("high_price"), "low is above high"),
+        problem(
             pl.col("volume").is_null() | (pl.col("volume") < 0), "volume is missing or negative"
         ),
     )
-    problems = frame.select(problem.alias("problem"))["problem"]
-    bad = problems.is_not_null()
-    rejected = [
-        Rejected(f"{symbol} {con_id} {what_to_show} {row['trade_date']}", reason, row)
-        for row, reason in zip(
-            frame.filter(bad).iter_rows(named=True), problems.filter(bad), strict=True
-        )
-    ]
-    good = frame.filter(~bad).with_columns(
+    checked, rejected = split_rejected(
+        frame, first_problem, lambda row: f"{symbol} {con_id} {what_to_show} {row['trade_date']}"
+    )
+    good = checked.with_columns(
         pl.lit(con_id, dtype=pl.Int64).alias("ib_con_id"),
         pl.lit(what_to_show).alias("what_to_show"),
     )
@@ -118,7 +109,3 @@ def duration_since(last_landed: dt.date | None, today: dt.date, years: int) -> s
         return f"{years} Y"
     days = (today - last_landed).days + 1
     return f"{max(days, 1)} D" if days <= 365 else f"{math.ceil(days / 365)} Y"
-
-
-def _problem(condition: pl.Expr, reason: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(reason)).otherwise(pl.lit(None, dtype=pl.String))

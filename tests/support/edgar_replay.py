@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from replay import FAST_RETRIES
+
 from factor_engine.core.settings import Settings
-from factor_engine.loaders._http import HttpPolicy
 
 if TYPE_CHECKING:
     from replay import ReplayServer
@@ -15,14 +16,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "edgar"
 APPLE, IMUNON = 320193, 749647
 USER_AGENT = "factor-engine tests tests@factor-engine.example"
 
-# Fast retries so fault tests take seconds, not minutes; the real policy is EDGAR_POLICY.
-TEST_POLICY = HttpPolicy(
-    requests_per_second=50,
-    max_attempts=4,
-    timeout_seconds=1.0,
-    backoff_initial_seconds=0.01,
-    backoff_max_seconds=0.05,
-)
+TEST_POLICY = FAST_RETRIES
 
 
 def serve_edgar(replay: ReplayServer, *, companyfacts: Path | None = None) -> None:

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from replay import FAST_RETRIES
 from werkzeug import Request, Response
 
 from factor_engine.core.settings import Settings
-from factor_engine.loaders._http import HttpPolicy
 
 if TYPE_CHECKING:
     from replay import ReplayServer
@@ -36,13 +36,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "fred"
 API_KEY = "0123456789abcdef0123456789abcdef"
 OPEN_END = dt.date(9999, 12, 31)
 
-TEST_POLICY = HttpPolicy(
-    requests_per_second=50,
-    max_attempts=4,
-    timeout_seconds=1.0,
-    backoff_initial_seconds=0.01,
-    backoff_max_seconds=0.05,
-)
+TEST_POLICY = FAST_RETRIES
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,23 @@ from typing import TYPE_CHECKING
 
 from werkzeug import Request, Response
 
+from factor_engine.loaders._http import HttpPolicy
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from pytest_httpserver import HTTPServer
+
+
+# Fast retries so fault tests take seconds, not minutes; each source has its own real policy.
+FAST_RETRIES = HttpPolicy(
+    requests_per_second=50,
+    max_attempts=4,
+    timeout_seconds=1.0,
+    backoff_initial_seconds=0.01,
+    backoff_max_seconds=0.05,
+)
 
 
 @dataclass(frozen=True)
