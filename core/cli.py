@@ -27,7 +27,7 @@ from factor_engine.core.migrate import MigrationError, migrate
 from factor_engine.core.settings import Settings, SettingsError
 from factor_engine.loaders._http import SourceError
 from factor_engine.loaders.edgar.client import MissingUserAgentError
-from factor_engine.loaders.edgar.load import UnknownTickerError
+from factor_engine.loaders.edgar.load import BulkSourceError, UnknownTickerError
 from factor_engine.loaders.fred.client import MissingApiKeyError
 from factor_engine.loaders.ibkr.client import IbkrConnectionError
 
@@ -48,6 +48,7 @@ _EXPECTED_ERRORS = (
     IbkrConnectionError,
     SourceError,
     UnknownTickerError,
+    BulkSourceError,
 )
 _MARKS = {True: "ok  ", False: "FAIL", None: "    "}
 

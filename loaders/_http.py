@@ -36,11 +36,12 @@ RETRIED_STATUS_CODES = frozenset({429, 500, 502, 503, 504})
 class SourceError(RuntimeError):
     """A source could not be read: names the source, the URL (without secrets) and the reason."""
 
-    def __init__(self, source: str, url: str, reason: str) -> None:
+    def __init__(self, source: str, url: str, reason: str, *, status: int | None = None) -> None:
         super().__init__(f"{source}: {url}: {reason}")
         self.source = source
         self.url = url
         self.reason = reason
+        self.status = status  # the HTTP status of a refusal, when there was one
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,10 @@ class SourceClient:
             ) from error
         if response.status_code >= 400:
             raise SourceError(
-                self.source, shown, f"HTTP {response.status_code}{self._detail(response)}"
+                self.source,
+                shown,
+                f"HTTP {response.status_code}{self._detail(response)}",
+                status=response.status_code,
             )
         return response
 

@@ -10,6 +10,7 @@ at all is quarantined whole and the run goes on with the next one.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import queue
@@ -52,6 +53,10 @@ log = logging.getLogger(__name__)
 
 _QUARANTINED_DOCUMENT_CHARS = 100_000
 _BULK_WORKERS = 2
+
+
+class BulkSourceError(ValueError):
+    """A --bulk path that holds no EDGAR documents."""
 
 
 class UnknownTickerError(ValueError):
@@ -351,7 +356,7 @@ def _bulk_documents(sources: list[Path]) -> Iterator[tuple[str, bytes]]:
     try:
         for source, member in _bulk_entries(sources):
             if member is None:
-                yield str(source), source.read_bytes()
+                yield str(source), _read_document(source)
                 continue
             if open_zip is None or open_zip[0] != source:
                 if open_zip is not None:
@@ -364,19 +369,43 @@ def _bulk_documents(sources: list[Path]) -> Iterator[tuple[str, bytes]]:
 
 
 def _bulk_entries(sources: list[Path]) -> Iterator[tuple[Path, str | None]]:
-    """(file, zip member or None) for every CIK*.json in the given zips, folders or files."""
+    """(file, zip member or None) for every CIK*.json (or .json.gz) in the given zips, folders
+    or files; a source that holds none is an error, not a quiet empty load."""
     for source in sources:
-        if source.is_dir():
-            for path in sorted(source.rglob("CIK*.json")):
-                yield path, None
-            for path in sorted(source.glob("*.zip")):
-                yield from _zip_entries(path)
-        elif source.suffix == ".zip":
-            yield from _zip_entries(source)
-        elif source.is_file():
-            yield source, None
-        else:
+        if not source.exists():
             raise FileNotFoundError(f"EDGAR bulk: {source} does not exist")
+        found = 0
+        for entry in _source_entries(source):
+            found += 1
+            yield entry
+        if not found:
+            raise BulkSourceError(
+                f"EDGAR bulk: {source} holds no CIK*.json or CIK*.json.gz files and no zip of "
+                "them (companyfacts.zip, submissions.zip)"
+            )
+
+
+def _read_document(path: Path) -> bytes:
+    content = path.read_bytes()
+    if path.suffix != ".gz":
+        return content
+    try:
+        return gzip.decompress(content)
+    except (OSError, EOFError):
+        return content  # lands as an unreadable document: quarantined, the load goes on
+
+
+def _source_entries(source: Path) -> Iterator[tuple[Path, str | None]]:
+    if source.is_dir():
+        documents = [*source.rglob("CIK*.json"), *source.rglob("CIK*.json.gz")]
+        for path in sorted(documents):
+            yield path, None
+        for path in sorted(source.glob("*.zip")):
+            yield from _zip_entries(path)
+    elif source.suffix == ".zip":
+        yield from _zip_entries(source)
+    else:
+        yield source, None
 
 
 def _zip_entries(path: Path) -> Iterator[tuple[Path, str | None]]:

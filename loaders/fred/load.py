@@ -24,6 +24,7 @@ from factor_engine.loaders._progress import progress_bar
 from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected
 from factor_engine.loaders.fred.parse import (
     DocumentError,
+    Page,
     parse_observations,
     parse_series,
     parse_vintage_dates,
@@ -102,15 +103,10 @@ class _SeriesLander:
             )
             page_dates, page = parse_vintage_dates(series_id, document)
             dates += page_dates
-            offset = page.next_offset
+            offset = _next_offset(page, offset)
         return dates
 
     def land(self, series_id: str, windows: list[Window]) -> None:
-        metadata = parse_series(
-            series_id, self.client.get_json("/fred/series", {"series_id": series_id})
-        )
-        with self.connection.transaction():
-            land_frame(self.connection, "raw_fred.series", metadata, load_id=self.run.load_id)
         for window in windows:
             rows, rejected = self._fetch_window(series_id, window)
             with self.connection.transaction():
@@ -127,8 +123,27 @@ class _SeriesLander:
             self.summary.count_rows_seen += rows.height + len(rejected)
             self.summary.count_rows_landed += max(landed, 0)
             self.summary.count_rows_quarantined += len(rejected)
+        self._land_metadata(series_id)  # after the values: a refusal here loses none of them
         self.summary.count_documents_landed += 1
         log.info("fred: %s landed in %d window(s)", series_id, len(windows))
+
+    def _land_metadata(self, series_id: str) -> None:
+        try:
+            document = self.client.get_json("/fred/series", {"series_id": series_id})
+        except SourceError as error:
+            if error.status != 404:
+                raise
+            # FRED itself answers 400 for an unknown series; a 404 is a mirror that keeps
+            # observations only. The values are what matters: land them without metadata.
+            log.warning("fred: %s: no series metadata at this server (%s)", series_id, error)
+            return
+        with self.connection.transaction():
+            land_frame(
+                self.connection,
+                "raw_fred.series",
+                parse_series(series_id, document),
+                load_id=self.run.load_id,
+            )
 
     def fail(self, series_id: str, error: Exception) -> None:
         self.run.give_up(self.summary, series_id, "could not load the series", error)
@@ -150,5 +165,12 @@ class _SeriesLander:
             observations = parse_observations(series_id, document)
             frames.append(observations.rows)
             rejected += observations.rejected
-            offset = observations.page.next_offset
+            offset = _next_offset(observations.page, offset)
         return pl.concat(frames), rejected
+
+
+def _next_offset(page: Page, asked: int) -> int | None:
+    # A server that ignores `offset` would send the first page forever.
+    if page.offset != asked:
+        raise DocumentError(f"paging: asked for items from offset {asked}, got {page.offset}")
+    return page.next_offset

@@ -197,7 +197,11 @@ def fred_environment(replay: FredReplay | ReplayServer) -> dict[str, str]:
 
 
 def settings_for(replay: FredReplay) -> Settings:
-    return Settings.from_env(fred_environment(replay))
+    return settings_for_url(replay.url)
+
+
+def settings_for_url(url: str) -> Settings:
+    return Settings.from_env({"FRED_API_KEY": API_KEY, "FRED_BASE_URL": url})
 
 
 def _paging(request: Request, default_limit: int) -> tuple[int, int]:

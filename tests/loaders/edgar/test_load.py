@@ -187,3 +187,24 @@ def test_bulk_files_land_like_the_api(migrated_database_url: str, tmp_path: Path
         migrated_database_url, [tmp_path / "submissions.zip", extracted], show_progress=False
     )
     assert (rerun.count_documents_unchanged, rerun.count_rows_landed) == (4, 0)
+
+
+def test_gzipped_documents_land_and_an_empty_folder_is_a_clear_error(
+    migrated_database_url: str, tmp_path: Path
+) -> None:
+    from factor_engine.loaders.edgar.load import BulkSourceError
+
+    summary = load_bulk(
+        migrated_database_url,
+        [FIXTURES / "companyfacts", FIXTURES / "submissions"],
+        show_progress=False,
+    )
+
+    assert summary.succeeded, summary.failures
+    assert summary.count_documents_landed == 4
+    assert (
+        scalar(migrated_database_url, "select count(*) from raw_edgar.facts")
+        == (fixture_counts()["facts"])
+    )
+    with pytest.raises(BulkSourceError, match=f"{tmp_path} holds no CIK"):
+        load_bulk(migrated_database_url, [tmp_path], show_progress=False)

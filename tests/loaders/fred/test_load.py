@@ -18,6 +18,8 @@ from fred_replay import FIXTURES, FredReplay
 from factor_engine.loaders.fred.load import load_series
 
 if TYPE_CHECKING:
+    from replay import ReplayServer
+
     from factor_engine.loaders.fred.client import FredClient
 
 pytestmark = pytest.mark.db
@@ -206,3 +208,42 @@ def test_series_metadata_lands_one_version(migrated_database_url: str, client: F
         ("UNRATE", "Unemployment Rate", "Percent"),
     ]
     assert rows[1][3] == dt.datetime(2026, 8, 7, 12, 46, 2, tzinfo=dt.UTC)
+
+
+def test_a_mirror_with_observations_only_still_lands_every_value(
+    migrated_database_url: str, replay: ReplayServer
+) -> None:
+    from fred_replay import TEST_POLICY, settings_for_url
+
+    from factor_engine.loaders.fred.client import fred_client
+
+    release = FIXTURES / "snapshots" / "UNRATE" / "UNRATE_realtime_2026-08-07.json.gz"
+    replay.serve_file("/fred/series/observations", release)  # the recorded bytes, nothing else
+    client = fred_client(settings_for_url(replay.url), policy=TEST_POLICY)
+
+    summary = load_series(migrated_database_url, client, ["UNRATE"], show_progress=False)
+
+    client.close()
+    assert summary.succeeded, summary.failures
+    assert published_on(migrated_database_url, "UNRATE", dt.date(2026, 8, 7)) == (
+        recorded_release("UNRATE", dt.date(2026, 8, 7))
+    )
+    assert table(migrated_database_url)[0][2:4] == (dt.date(2026, 8, 7), dt.date(2026, 8, 7))
+
+
+def test_a_server_that_ignores_paging_fails_the_series_instead_of_looping(
+    migrated_database_url: str, replay: ReplayServer
+) -> None:
+    from fred_replay import TEST_POLICY, settings_for_url
+
+    from factor_engine.loaders.fred.client import fred_client
+
+    # One recorded page of 36 observations out of 13,104, served whatever the offset asked.
+    replay.serve_file("/fred/series/observations", FIXTURES / "T10Y2Y_desc_limit36.json")
+    client = fred_client(settings_for_url(replay.url), policy=TEST_POLICY)
+
+    summary = load_series(migrated_database_url, client, ["T10Y2Y"], show_progress=False)
+
+    client.close()
+    assert summary.failures == ["T10Y2Y: paging: asked for items from offset 36, got 0"]
+    assert table(migrated_database_url) == []
