@@ -17,7 +17,7 @@ from psycopg import sql
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["DocumentLog", "land_frame", "run_sql_file", "stage_frame"]
+__all__ = ["DocumentLog", "copy_frame", "land_frame", "run_sql_file", "stage_frame"]
 
 _NULL = r"\N"
 
@@ -49,6 +49,27 @@ def land_frame(
         landed = cursor.rowcount
         cursor.execute(sql.SQL("drop table {}").format(staging))
     return max(landed, 0)
+
+
+def copy_frame(
+    connection: psycopg.Connection[Any], table: str, frame: pl.DataFrame, *, load_id: int
+) -> int:
+    """COPY the frame's rows straight into `schema.table` with `load_id`: the fast path for
+    rows known to be new (a duplicate key fails the statement). Returns the row count."""
+    if frame.is_empty():
+        return 0
+    with_load_id = frame.with_columns(pl.lit(load_id, dtype=pl.Int64).alias("load_id"))
+    columns = sql.SQL(", ").join(sql.Identifier(column) for column in with_load_id.columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            sql.SQL("copy {} ({}) from stdin (format csv, null {})").format(
+                sql.Identifier(*table.split(".")), columns, sql.Literal(_NULL)
+            )
+        ) as copy,
+    ):
+        copy.write(_csv_bytes(with_load_id))
+    return with_load_id.height
 
 
 def stage_frame(

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+import polars as pl
 import psycopg
 
 from factor_engine.loaders._http import SourceError
-from factor_engine.loaders._landing import DocumentLog, land_frame
+from factor_engine.loaders._landing import DocumentLog, copy_frame, land_frame
 from factor_engine.loaders._progress import progress_bar
 from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected
 from factor_engine.loaders.edgar.parse import (
@@ -63,6 +65,25 @@ class UnknownTickerError(ValueError):
     """A ticker that EDGAR's company_tickers.json does not list."""
 
 
+def _land_facts(connection: psycopg.Connection[Any], facts: pl.DataFrame, load_id: int) -> int:
+    """Land one company's facts: straight COPY when it has none yet (the bulk case, 2.5 times
+    faster than insert-on-conflict, bench/RESULTS.md), else insert only the new ones."""
+    if facts.is_empty():
+        return 0
+    cik = facts["cik"][0]
+    row = connection.execute(
+        "select exists (select from raw_edgar.facts where cik = %s)", (cik,)
+    ).fetchone()
+    if row is not None and not row[0]:
+        try:
+            with connection.transaction():  # a savepoint, for the rare case below
+                return copy_frame(connection, "raw_edgar.facts", facts, load_id=load_id)
+        except psycopg.errors.UniqueViolation:
+            # a fact twice in one document, or another loader landing the company meanwhile
+            log.info("edgar: CIK %s: facts already there; inserting only the new ones", cik)
+    return land_frame(connection, "raw_edgar.facts", facts, load_id=load_id)
+
+
 class _DocumentLander:
     """Parses and lands single EDGAR documents within one run."""
 
@@ -92,7 +113,7 @@ class _DocumentLander:
             self.summary.count_documents_unchanged += 1
             return []
         try:
-            document = json.loads(content)
+            document = orjson.loads(content)
             pages, rejected = self._land_parsed(
                 url,
                 document,
@@ -100,7 +121,7 @@ class _DocumentLander:
                 content,
                 validators=(etag, last_modified) if record else None,
             )
-        except (ValueError, DocumentError) as error:  # json.JSONDecodeError is a ValueError
+        except (ValueError, DocumentError) as error:  # orjson.JSONDecodeError is a ValueError
             reason = f"unreadable document: {error}"
             text = content[:_QUARANTINED_DOCUMENT_CHARS].decode("utf-8", errors="replace")
             self._quarantine([Rejected(url, reason, text)])
@@ -137,9 +158,7 @@ class _DocumentLander:
             elif isinstance(document, dict) and "facts" in document:
                 facts = parse_companyfacts(document)
                 rejected = facts.rejected
-                landed = land_frame(
-                    self.connection, "raw_edgar.facts", facts.facts, load_id=load_id
-                )
+                landed = _land_facts(self.connection, facts.facts, load_id)
                 seen = facts.facts.height
             elif isinstance(document, dict) and "filings" in document:
                 submissions = parse_submissions(document)

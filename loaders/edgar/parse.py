@@ -65,6 +65,21 @@ FACT_COLUMNS = [
     "filed_date",
     "frame",
 ]
+# companyfacts field -> raw_edgar.facts column, and how each field is read
+_FACT_FIELD_COLUMNS = {
+    "start": "period_start_date",
+    "end": "period_end_date",
+    "val": "reported_value",
+    "accn": "accession_number",
+    "fy": "fiscal_year",
+    "fp": "fiscal_period",
+    "form": "form",
+    "filed": "filed_date",
+    "frame": "frame",
+}
+_FACT_FIELD_SCHEMA: dict[str, Any] = {
+    field: pl.Int64 if field == "fy" else pl.String for field in _FACT_FIELD_COLUMNS
+}
 
 
 class DocumentError(ValueError):
@@ -148,26 +163,16 @@ def parse_companyfacts(document: Mapping[str, Any]) -> CompanyFacts:
     taxonomies = _require(document, "facts")
     if not isinstance(taxonomies, dict):
         raise DocumentError("companyfacts.facts is not an object")
-    columns: dict[str, list[Any]] = {name: [] for name in FACT_COLUMNS[1:]}
-    originals: list[dict[str, Any]] = []  # the facts as received, for the quarantine
+    originals: list[Any] = []  # the facts as received, for the quarantine
+    keys: dict[str, list[str]] = {"taxonomy": [], "concept": [], "unit": []}
     for taxonomy, concepts in taxonomies.items():
         for concept, body in (concepts or {}).items():
             for unit, facts in ((body or {}).get("units") or {}).items():
-                for fact in facts:
-                    originals.append(fact)
-                    columns["taxonomy"].append(taxonomy)
-                    columns["concept"].append(concept)
-                    columns["unit"].append(unit)
-                    columns["period_start_date"].append(fact.get("start"))
-                    columns["period_end_date"].append(fact.get("end"))
-                    columns["reported_value"].append(_number_text(fact.get("val")))
-                    columns["accession_number"].append(fact.get("accn"))
-                    columns["fiscal_year"].append(fact.get("fy"))
-                    columns["fiscal_period"].append(fact.get("fp"))
-                    columns["form"].append(fact.get("form"))
-                    columns["filed_date"].append(fact.get("filed"))
-                    columns["frame"].append(fact.get("frame"))
-    raw = pl.DataFrame(columns, schema=_string_schema(FACT_COLUMNS[1:], fiscal_year=pl.Int64))
+                originals.extend(facts)
+                keys["taxonomy"].extend([taxonomy] * len(facts))
+                keys["concept"].extend([concept] * len(facts))
+                keys["unit"].extend([unit] * len(facts))
+    raw = pl.DataFrame(keys, schema=dict.fromkeys(keys, pl.String)).hstack(_fact_fields(originals))
     typed = raw.with_columns(
         pl.lit(cik, dtype=pl.Int64).alias("cik"),
         pl.col("period_start_date").str.to_date("%Y-%m-%d", strict=False),
@@ -216,13 +221,36 @@ def parse_companyfacts(document: Mapping[str, Any]) -> CompanyFacts:
                 "taxonomy": row["taxonomy"],
                 "concept": row["concept"],
                 "unit": row["unit"],
-                **originals[index],
+                **_as_object(originals[index]),
             },
         )
         for index, row, problem in _rejected_rows(raw, checked["_problem"])
     ]
     good = checked.filter(pl.col("_problem").is_null()).select(FACT_COLUMNS)
     return CompanyFacts(cik, good, rejected)
+
+
+def _fact_fields(facts: list[Any]) -> pl.DataFrame:
+    """The fields of each fact as text (fy as an integer), values exactly as written."""
+    try:
+        # Rust-side conversion, about three times faster than building the columns in Python
+        fields = pl.from_dicts(facts, schema=_FACT_FIELD_SCHEMA, strict=False)
+    except (pl.exceptions.PolarsError, OverflowError, TypeError, AttributeError):
+        # an integer beyond 64 bits, or a fact that is not an object: field by field
+        fields = pl.DataFrame(
+            {
+                name: [
+                    (_number_text(fact.get(name)) if name == "val" else fact.get(name))
+                    if isinstance(fact, dict)
+                    else None
+                    for fact in facts
+                ]
+                for name in _FACT_FIELD_SCHEMA
+            },
+            schema=_FACT_FIELD_SCHEMA,
+            strict=False,
+        )
+    return fields.rename(_FACT_FIELD_COLUMNS)
 
 
 def _filings_frame(cik: int, recent: Mapping[str, Any]) -> tuple[pl.DataFrame, list[Rejected]]:
@@ -369,3 +397,7 @@ def _number_text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return repr(value)
     return str(value)
+
+
+def _as_object(fact: Any) -> dict[str, Any]:
+    return fact if isinstance(fact, dict) else {"fact": fact}

@@ -103,7 +103,7 @@ def test_a_malformed_document_is_quarantined_and_the_rest_lands(
     assert len(quarantined) == 1
     key, reason, record = quarantined[0]
     assert key.endswith(APPLE_FACTS)
-    assert reason.startswith("unreadable document: Unterminated string")
+    assert reason.startswith("unreadable document: unexpected end of data")
     assert record.startswith('{"cik": 320193')
 
     # the source recovers: the next run lands the document, and only it

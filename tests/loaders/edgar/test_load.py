@@ -208,3 +208,23 @@ def test_gzipped_documents_land_and_an_empty_folder_is_a_clear_error(
     )
     with pytest.raises(BulkSourceError, match=f"{tmp_path} holds no CIK"):
         load_bulk(migrated_database_url, [tmp_path], show_progress=False)
+
+
+def test_a_fact_twice_in_one_document_lands_once(
+    migrated_database_url: str, tmp_path: Path
+) -> None:
+    document = json.loads(
+        gzip.decompress((FIXTURES / "companyfacts/CIK0000320193.json.gz").read_bytes())
+    )
+    units = document["facts"]["us-gaap"]["Assets"]["units"]["USD"]
+    units.append(dict(units[0]))  # the same fact again: the first load's fast COPY must not fail
+    (tmp_path / "CIK0000320193.json").write_text(json.dumps(document))
+
+    summary = load_bulk(migrated_database_url, [tmp_path], show_progress=False)
+
+    assert summary.succeeded, summary.failures
+    assert summary.count_rows_landed == fixture_counts()["facts"]
+    assert (
+        scalar(migrated_database_url, "select count(*) from raw_edgar.facts")
+        == (fixture_counts()["facts"])
+    )

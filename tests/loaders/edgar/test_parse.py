@@ -81,6 +81,28 @@ def test_bad_facts_are_rejected_with_a_reason_and_the_rest_kept() -> None:
     assert '"val": "a lot"' in next(r.record for r in parsed.rejected if "value" in r.reason)
 
 
+def test_values_beyond_64_bits_keep_every_digit_and_a_non_object_fact_is_rejected() -> None:
+    document = read("companyfacts/CIK0000320193.json.gz")
+    units = document["facts"]["us-gaap"]["Assets"]["units"]["USD"]
+    units[0]["val"] = 123456789012345678901234567890
+    units[1]["val"] = 0.1
+    units.append(["not", "a", "fact"])
+
+    parsed = parse_companyfacts(document)
+
+    values = parsed.facts.filter(parsed.facts["concept"] == "Assets")["reported_value"]
+    assert values[:2].to_list() == ["123456789012345678901234567890", "0.1"]
+    assert [(r.reason, r.record) for r in parsed.rejected] == [
+        (
+            "period end is missing or not a date; value is missing or not a finite number; "
+            "accession number is missing or malformed; form is missing; "
+            "filing date is missing or not a date",
+            '{"taxonomy": "us-gaap", "concept": "Assets", "unit": "USD", '
+            '"fact": ["not", "a", "fact"]}',
+        )
+    ]
+
+
 def test_submissions_give_the_company_and_filings_with_utc_acceptance_times() -> None:
     parsed = parse_submissions(read("submissions/CIK0000320193.json.gz"))
     company = parsed.company.row(0, named=True)
