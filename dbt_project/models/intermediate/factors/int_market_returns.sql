@@ -1,0 +1,30 @@
+{#
+    The market's daily return: ESTU members weighted by their previous session's market cap.
+    Grain: one row per trade_date.
+#}
+with
+
+prices as (
+    select
+        security_id,
+        trade_date,
+        return_1d,
+        lag(market_cap_usd) over (partition by security_id order by trade_date)
+            as previous_market_cap_usd
+    from {{ ref('daily_prices') }}
+),
+
+universe as (
+    select trade_date, security_id from {{ ref('estimation_universe') }}
+)
+
+select
+    prices.trade_date,
+    sum(prices.previous_market_cap_usd * prices.return_1d)
+    / nullif(sum(prices.previous_market_cap_usd), 0) as market_return_1d,
+    count(*) as count_securities
+from prices
+inner join universe
+    on universe.security_id = prices.security_id and universe.trade_date = prices.trade_date
+where prices.previous_market_cap_usd > 0
+group by prices.trade_date

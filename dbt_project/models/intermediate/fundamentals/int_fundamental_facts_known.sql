@@ -1,0 +1,119 @@
+{{ config(
+    materialized='table',
+    indexes=[
+        {'columns': ['cik', 'item_code', 'duration_bucket', 'period_end_date']},
+        {'columns': ['cik', 'item_code', 'period_end_date', 'usable_from_date']},
+    ],
+    post_hook='analyze {{ this }}',
+) }}
+{#
+    The XBRL facts that feed a fundamental item, each with the first session it may be used
+    in: the trading day after the New York date its filing was accepted (METHODOLOGY §3.1:
+    the conservative default), or, when the filing is not landed, after its filing date.
+    A period reported twice on one day (two tags, two filings) keeps the tag of best
+    precedence. Restated values are further rows with a later usable_from_date.
+    Grain: one row per cik, item_code, period_start_date, period_end_date, usable_from_date.
+#}
+with
+
+facts as (
+    select
+        cik,
+        accession_number,
+        taxonomy,
+        concept,
+        unit,
+        reported_value,
+        period_start_date,
+        period_end_date,
+        filed_date
+    from {{ ref('stg_edgar__facts') }}
+),
+
+concepts as (
+    select item_code, item_kind, taxonomy, concept, unit, precedence
+    from {{ ref('fundamental_concepts') }}
+),
+
+filings as (
+    select cik, accession_number, min(known_date) as known_date
+    from {{ ref('stg_edgar__filings') }}
+    group by cik, accession_number
+),
+
+trading_days as (
+    select trade_date from {{ ref('trading_calendar') }}
+),
+
+mapped as (
+    select
+        facts.cik,
+        concepts.item_code,
+        concepts.item_kind,
+        concepts.precedence,
+        facts.accession_number,
+        facts.reported_value,
+        facts.period_start_date,
+        facts.period_end_date,
+        coalesce(filings.known_date, facts.filed_date) as known_date,
+        {# edgartools' duration buckets, in days between start and end #}
+        case
+            when facts.period_start_date is null then 'instant'
+            when facts.period_end_date - facts.period_start_date between 70 and 120
+                then 'quarter'
+            when facts.period_end_date - facts.period_start_date between 140 and 229
+                then 'half_year_to_date'
+            when facts.period_end_date - facts.period_start_date between 230 and 329
+                then 'nine_months_to_date'
+            when facts.period_end_date - facts.period_start_date between 330 and 420
+                then 'annual'
+        end as duration_bucket
+    from facts
+    inner join concepts
+        on
+            concepts.taxonomy = facts.taxonomy
+            and concepts.concept = facts.concept
+            and concepts.unit = facts.unit
+    left join filings
+        on
+            filings.cik = facts.cik
+            and filings.accession_number = facts.accession_number
+),
+
+usable as (
+    select
+        mapped.*,
+        (
+            select min(trading_days.trade_date)
+            from trading_days
+            where trading_days.trade_date > mapped.known_date
+        ) as usable_from_date
+    from mapped
+    where mapped.duration_bucket is not null
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by cik, item_code, period_start_date, period_end_date, usable_from_date
+            order by precedence, known_date desc, accession_number desc
+        ) as rank_within_day
+    from usable
+    where usable_from_date is not null
+)
+
+select
+    cik,
+    item_code,
+    item_kind,
+    duration_bucket,
+    period_start_date,
+    period_end_date,
+    usable_from_date,
+    known_date,
+    reported_value::double precision as reported_value,
+    accession_number,
+    precedence
+from ranked
+where rank_within_day = 1

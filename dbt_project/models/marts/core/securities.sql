@@ -1,0 +1,76 @@
+{{ config(indexes=[{'columns': ['security_id'], 'unique': true}]) }}
+{#
+    The security master: one row per security_id, delisted and dead companies included.
+    Industry is the Fama-French 12 group of the SIC code in the company's latest EDGAR
+    submissions header; IBKR's industry is kept beside it as a cross-check.
+#}
+with
+
+security_keys as (
+    select * from {{ ref('int_security_keys') }}
+),
+
+latest_companies as (
+    select distinct on (cik)
+        cik,
+        entity_name,
+        sic_code,
+        sic_description,
+        tickers
+    from {{ ref('stg_edgar__companies') }}
+    order by cik, loaded_at desc
+),
+
+latest_contracts as (
+    select distinct on (ib_con_id)
+        ib_con_id,
+        symbol,
+        long_name,
+        industry,
+        category,
+        primary_exchange,
+        currency
+    from {{ ref('stg_ibkr__contracts') }}
+    order by ib_con_id, loaded_at desc
+),
+
+ff12 as (
+    select * from {{ ref('ff12_sic_ranges') }}
+),
+
+securities as (
+    select distinct security_id, security_key from security_keys
+),
+
+identifiers as (
+    select
+        security_id,
+        max(identifier_value::bigint) filter (where identifier_type = 'cik') as cik,
+        min(identifier_value) filter (where identifier_type = 'ticker') as ticker,
+        max(identifier_value::bigint) filter (where identifier_type = 'ib_con_id') as ib_con_id
+    from security_keys
+    group by security_id
+)
+
+select
+    securities.security_id,
+    securities.security_key,
+    identifiers.cik,
+    coalesce(latest_companies.tickers[1], identifiers.ticker) as ticker,
+    identifiers.ib_con_id,
+    coalesce(latest_companies.entity_name, latest_contracts.long_name, identifiers.ticker)
+        as security_name,
+    latest_companies.sic_code,
+    latest_companies.sic_description,
+    coalesce(ff12.ff12_industry_number, 12) as ff12_industry_number,
+    coalesce(ff12.ff12_industry_code, 'Other') as ff12_industry_code,
+    latest_contracts.industry as ib_industry,
+    latest_contracts.category as ib_category,
+    latest_contracts.primary_exchange,
+    coalesce(latest_contracts.currency, 'USD') as currency
+from securities
+inner join identifiers on identifiers.security_id = securities.security_id
+left join latest_companies on latest_companies.cik = identifiers.cik
+left join latest_contracts on latest_contracts.ib_con_id = identifiers.ib_con_id
+left join ff12
+    on latest_companies.sic_code between ff12.sic_code_from and ff12.sic_code_to

@@ -1,0 +1,33 @@
+{#
+    The factor catalog: one row per factor_code with its group, source systems, formula,
+    direction, units, lag and description (from reference.factor_catalog), and the descriptors
+    it combines.
+#}
+with
+
+catalog as (
+    select * from {{ ref('factor_catalog') }}
+),
+
+descriptors as (
+    select
+        factor_code,
+        string_agg(descriptor_code || ' ' || weight::text, ', ' order by weight desc)
+            as descriptor_weights
+    from {{ ref('style_factor_descriptors') }}
+    group by factor_code
+)
+
+select
+    catalog.factor_code,
+    catalog.factor_group,
+    catalog.source_systems,
+    catalog.formula,
+    catalog.direction,
+    catalog.units,
+    catalog.lag_sessions,
+    catalog.description,
+    catalog.reference,
+    descriptors.descriptor_weights
+from catalog
+left join descriptors on descriptors.factor_code = catalog.factor_code
