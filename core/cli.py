@@ -7,6 +7,7 @@ build and risk come later.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import sys
 from importlib.metadata import version
@@ -21,6 +22,7 @@ from factor_engine.core.database import (
     describe_url,
     resolve_database_url,
 )
+from factor_engine.core.dbt import DbtError
 from factor_engine.core.doctor import examine
 from factor_engine.core.embedded import EmbeddedCluster, EmbeddedClusterError
 from factor_engine.core.migrate import MigrationError, migrate
@@ -43,6 +45,7 @@ _EXPECTED_ERRORS = (
     EmbeddedClusterError,
     MigrationError,
     SettingsError,
+    DbtError,
     MissingUserAgentError,
     MissingApiKeyError,
     IbkrConnectionError,
@@ -170,6 +173,54 @@ def doctor_command() -> None:
         click.echo(_format_check(check))
     if not report.healthy:
         sys.exit(1)
+
+
+@main.command("build")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Rebuild the date-grained marts from this session on only (YYYY-MM-DD).",
+)
+@click.option(
+    "--select", "select", multiple=True, help="Only these dbt models or selectors (repeatable)."
+)
+def build_command(since: datetime.datetime | None, select: tuple[str, ...]) -> None:
+    """Build the factor core in dbt: security master, prices, point-in-time fundamentals,
+    the estimation universe and style factor exposures, with their data tests.
+
+    \b
+    Examples:
+      factor-engine build
+      factor-engine build --since 2017-11-01
+    """
+    from factor_engine.core.build import build
+
+    summary = build(
+        resolve_database_url(Settings.from_env()),
+        since=since.date() if since else None,
+        select=select,
+    )
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command("demo")
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+def demo_command(*, no_progress: bool) -> None:
+    """Run the whole chain offline on the bundled sample data and say where to look.
+
+    Migrates the database (the embedded one when DATABASE_URL is unset: run
+    `factor-engine db start` first), lands sample_data/ (SEC EDGAR facts and filings of ten
+    companies, their 2010-2017 daily prices) and builds every factor.
+    """
+    from factor_engine.core.demo import WHERE_TO_LOOK, run_demo
+
+    result = run_demo(resolve_database_url(Settings.from_env()), show_progress=not no_progress)
+    for summary in result.loads:
+        click.echo(summary.line())
+    for line in result.build.lines():
+        click.echo(line)
+    click.echo(WHERE_TO_LOOK)
 
 
 @main.group()

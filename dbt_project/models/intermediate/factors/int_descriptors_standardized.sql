@@ -1,4 +1,10 @@
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['trade_date', 'security_id', 'descriptor_code'],
+    on_schema_change='fail',
+    post_hook='analyze {{ this }}',
+) }}
 {#
     Every style descriptor of every priced security and session, raw and standardised
     against the estimation universe: z-scored (cap-weighted mean, equal-weighted std),
@@ -10,10 +16,12 @@ with
 
 price_descriptors as (
     select * from {{ ref('int_price_descriptors') }}
+    where {{ since_condition('trade_date') }}
 ),
 
 fundamental_descriptors as (
     select * from {{ ref('int_fundamental_descriptors') }}
+    where {{ since_condition('trade_date') }}
 ),
 
 universe as (
@@ -23,7 +31,7 @@ universe as (
 prices as (
     select security_id, trade_date, market_cap_usd
     from {{ ref('daily_prices') }}
-    where market_cap_usd > 0
+    where market_cap_usd > 0 and {{ since_condition('trade_date') }}
 ),
 
 long_form as (

@@ -1,4 +1,10 @@
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['security_id', 'trade_date'],
+    on_schema_change='fail',
+    post_hook='analyze {{ this }}',
+) }}
 {#
     Descriptors from point-in-time fundamentals and the session's market cap (METHODOLOGY
     §1.3), each from values valid at the session's close and no more than 18 months past
@@ -19,7 +25,7 @@ with
 prices as (
     select security_id, trade_date, market_cap_usd
     from {{ ref('daily_prices') }}
-    where market_cap_usd > 0
+    where market_cap_usd > 0 and {{ since_condition('trade_date') }}
 ),
 
 items as (

@@ -1,4 +1,10 @@
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['security_id', 'trade_date'],
+    on_schema_change='fail',
+    post_hook='analyze {{ this }}',
+) }}
 {#
     Descriptors from prices and volume (METHODOLOGY §1.3, CNE5 definitions; windows in
     sessions), each from data up to and including the session's close:
@@ -33,6 +39,8 @@ prices as (
     from {{ ref('daily_prices') }} as prices
     left join {{ ref('int_market_returns') }} as markets
         on markets.trade_date = prices.trade_date
+    {# 800 calendar days reach back past the longest window (525 sessions) #}
+    where {{ since_condition('prices.trade_date', 800) }}
 ),
 
 running as (
@@ -118,3 +126,4 @@ select
     case when count_turnover >= 63 then ln(nullif(turnover_3m / 3, 0)) end as stoq,
     case when count_turnover >= 252 then ln(nullif(turnover_12m / 12, 0)) end as stoa
 from regression
+where {{ since_condition('trade_date') }}

@@ -10,7 +10,8 @@
 #}
 with
 
-facts as (
+{# not materialized: the lateral lookups below must reach the table's indexes #}
+facts as not materialized (
     select * from {{ ref('int_fundamental_facts_known') }}
 ),
 

@@ -1,7 +1,13 @@
-{{ config(indexes=[
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['security_id', 'trade_date'],
+    on_schema_change='fail',
+    indexes=[
     {'columns': ['security_id', 'trade_date'], 'unique': true},
     {'columns': ['trade_date']},
-]) }}
+    ],
+) }}
 {#
     Daily prices, returns, shares outstanding and market capitalisation.
     return_1d is the adjusted-close return since the security's previous session. Shares are
@@ -56,3 +62,4 @@ left join shares
         and with_returns.trade_date >= shares.valid_from_date
         and with_returns.trade_date < shares.valid_to_date
         and shares.period_end_date >= with_returns.trade_date - 548
+where {{ since_condition('with_returns.trade_date') }}

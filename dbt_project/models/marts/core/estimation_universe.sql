@@ -1,4 +1,10 @@
-{{ config(indexes=[{'columns': ['trade_date', 'security_id'], 'unique': true}]) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['trade_date', 'security_id'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['trade_date', 'security_id'], 'unique': true}],
+) }}
 {#
     The estimation universe (ESTU) of each session: the securities whose cross-section defines
     the factors' means and the regression. Rules, all on data known at the close:
@@ -22,6 +28,7 @@ eligible as (
         and close_price >= 1
         and market_cap_usd > 0
         and session_index > 126
+        and {{ since_condition('trade_date') }}
 )
 
 select

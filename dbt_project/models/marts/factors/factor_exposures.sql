@@ -1,10 +1,16 @@
-{{ config(indexes=[
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['trade_date', 'security_id', 'factor_code'],
+    on_schema_change='fail',
+    indexes=[
     {'columns': ['trade_date', 'security_id', 'factor_code'], 'unique': true},
     {'columns': ['security_id', 'factor_code', 'trade_date']},
-]) }}
+    ],
+) }}
 {#
-    Style factor exposures of every security with a market cap on every session, in long
-    form. Each style combines its standardised descriptors with the weights of
+    Style factor exposures of every security with a market cap on every session whose
+    estimation universe has at least three members, in long form. Each style combines its standardised descriptors with the weights of
     reference.style_factor_descriptors (over the descriptors a security has: USE4 imputes at
     the factor level), then is standardised again against the estimation universe
     (cap-weighted mean 0, equal-weighted std 1). Non-linear size is the cube of size,
@@ -20,6 +26,7 @@ with
 
 descriptors as (
     select * from {{ ref('int_descriptors_standardized') }}
+    where {{ since_condition('trade_date') }}
 ),
 
 weights as (
@@ -29,7 +36,7 @@ weights as (
 prices as (
     select security_id, trade_date, market_cap_usd
     from {{ ref('daily_prices') }}
-    where market_cap_usd > 0
+    where market_cap_usd > 0 and {{ since_condition('trade_date') }}
 ),
 
 universe as (
@@ -42,6 +49,11 @@ securities as (
 
 styles as (
     select distinct factor_code from weights
+),
+
+sessions as (
+    {# a cross-section needs at least three ESTU members to have a mean and a spread #}
+    select trade_date from universe group by trade_date having count(*) >= 3
 ),
 
 combined as (
@@ -68,6 +80,7 @@ grid as (
         universe.security_id is not null as is_in_estu,
         securities.ff12_industry_code
     from prices
+    inner join sessions on sessions.trade_date = prices.trade_date
     cross join styles
     inner join securities on securities.security_id = prices.security_id
     left join universe
