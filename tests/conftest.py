@@ -13,16 +13,14 @@ import socket
 import subprocess
 import tempfile
 import time
-import uuid
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+from databases import throwaway_database
 from login_roles import LoginRoleFactory
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from factor_engine.core.embedded import EmbeddedCluster
 from factor_engine.core.migrate import migrate
@@ -34,16 +32,6 @@ if TYPE_CHECKING:
 LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TIMESCALEDB_SERVER_DIR = Path(__file__).parent / "timescaledb"
 REQUIRE_TIMESCALEDB = os.environ.get("FACTOR_ENGINE_REQUIRE_TIMESCALEDB") == "1"
-
-
-def url_for_database(
-    url: str, database: str, username: str | None = None, password: str | None = None
-) -> str:
-    """The same server, another database (and optionally another username and password)."""
-    target = make_url(url).set(database=database)
-    if username is not None:
-        target = target.set(username=username, password=password)
-    return target.render_as_string(hide_password=False)
 
 
 def _answers(url: str) -> bool:
@@ -68,21 +56,6 @@ def server_url() -> Iterator[str]:
         yield cluster.start().url
         if not was_running:
             cluster.stop()
-
-
-@contextmanager
-def throwaway_database(server_url: str, purpose: str) -> Iterator[str]:
-    """Create an empty database on the server, yield its URL, drop it afterwards."""
-    name = f"fe_test_{purpose}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    try:
-        yield url_for_database(server_url, name)
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,183 @@
+"""The factor core built by dbt on the bundled sample data: complete, and free of look-ahead.
+
+The no-look-ahead proof: a second database gets the same sample data with everything that was
+not yet known on a cut-off date removed (bars after it, filings accepted on or after it and
+their facts); the exposures it builds up to the cut-off must equal the full build's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from databases import throwaway_database
+
+from factor_engine.core.build import build
+from factor_engine.core.demo import run_demo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = [pytest.mark.db, pytest.mark.slow]
+
+CUTOFF = dt.date(2015, 6, 15)
+STYLE_FACTORS = {
+    "beta", "momentum", "size", "nonlinear_size", "residual_volatility", "book_to_price",
+    "earnings_yield", "growth", "leverage", "liquidity", "dividend_yield",
+}  # fmt: skip
+
+
+def rows(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as connection:
+        return connection.execute(query, params or None).fetchall()
+
+
+def exposures_until(url: str, last: dt.date) -> dict[tuple[Any, ...], tuple[float, bool]]:
+    return {
+        (trade_date, security_id, factor_code): (exposure_z, is_imputed)
+        for trade_date, security_id, factor_code, exposure_z, is_imputed in rows(
+            url,
+            "select trade_date, security_id, factor_code, exposure_z, is_imputed"
+            " from marts.factor_exposures where trade_date <= %s",
+            last,
+        )
+    }
+
+
+def assert_same_exposures(
+    left: dict[tuple[Any, ...], tuple[float, bool]],
+    right: dict[tuple[Any, ...], tuple[float, bool]],
+) -> None:
+    assert left.keys() == right.keys()
+    differing = [
+        key
+        for key, (value, imputed) in left.items()
+        if imputed != right[key][1] or abs(value - right[key][0]) > 1e-9
+    ]
+    assert differing == []
+
+
+def test_every_estu_member_has_every_style_factor_every_session(demo_database_url: str) -> None:
+    catalog = {code for (code,) in rows(demo_database_url, "select factor_code from marts.factors")}
+    incomplete = rows(
+        demo_database_url,
+        "select universe.trade_date, universe.security_id, count(exposures.factor_code)"
+        " from marts.estimation_universe as universe"
+        " left join marts.factor_exposures as exposures using (trade_date, security_id)"
+        " group by 1, 2 having count(exposures.factor_code) <> %s",
+        len(STYLE_FACTORS),
+    )
+    sessions = rows(
+        demo_database_url,
+        "select count(distinct trade_date), min(trade_date), max(trade_date)"
+        " from marts.estimation_universe",
+    )
+
+    assert catalog == STYLE_FACTORS
+    assert incomplete == []
+    assert sessions == [(1854, dt.date(2010, 7, 6), dt.date(2017, 11, 10))]
+
+
+def test_apple_fundamentals_are_known_from_the_session_after_acceptance(
+    demo_database_url: str,
+) -> None:
+    # Apple's FY2014 10-K (revenue $182.795 bn) was accepted on 2014-10-27, after the close.
+    revenue = rows(
+        demo_database_url,
+        "select valid_from_date, valid_to_date, round(value::numeric / 1e6), period_end_date"
+        " from marts.fundamentals_pit"
+        " where cik = 320193 and item_code = 'revenue' and period_end_date = '2014-09-27'",
+    )
+    accepted = rows(
+        demo_database_url,
+        "select accepted_at at time zone 'America/New_York' from raw_edgar.filings"
+        " where accession_number = '0001193125-14-383437'",
+    )
+
+    assert accepted[0][0].date() == dt.date(2014, 10, 27)
+    assert revenue == [(dt.date(2014, 10, 28), dt.date(2015, 1, 29), 182795, dt.date(2014, 9, 27))]
+
+
+@pytest.fixture(scope="module")
+def database_known_at_cutoff(server_url: str) -> Iterator[str]:
+    """The sample data as it stood before CUTOFF (New York), built on its own."""
+    with throwaway_database(server_url, "cutoff") as url:
+        run_demo(url, show_progress=False)
+        with psycopg.connect(url) as connection:
+            cutoff = connection.execute(
+                "select (%s::date)::timestamp at time zone 'America/New_York'", (CUTOFF,)
+            ).fetchone()[0]  # type: ignore[index]
+            connection.execute("delete from raw_files.daily_bars where trade_date > %s", (CUTOFF,))
+            connection.execute(
+                "delete from raw_edgar.facts as facts where exists ("
+                " select from raw_edgar.filings as filings where filings.cik = facts.cik"
+                " and filings.accession_number = facts.accession_number"
+                " and filings.accepted_at >= %s)"
+                " or (facts.filed_date >= %s and not exists ("
+                " select from raw_edgar.filings as filings where filings.cik = facts.cik"
+                " and filings.accession_number = facts.accession_number))",
+                (cutoff, CUTOFF),
+            )
+            connection.execute("delete from raw_edgar.filings where accepted_at >= %s", (cutoff,))
+        build(url)
+        yield url
+
+
+def test_exposures_use_only_what_was_known_at_the_time(
+    demo_database_url: str, database_known_at_cutoff: str
+) -> None:
+    full = exposures_until(demo_database_url, CUTOFF)
+    known_then = exposures_until(database_known_at_cutoff, CUTOFF)
+
+    assert len(full) > 100_000
+    assert_same_exposures(full, known_then)
+
+
+def test_a_restatement_changes_exposures_only_from_its_acceptance_on(
+    server_url: str, demo_database_url: str
+) -> None:
+    restated_on = dt.date(2016, 3, 1)  # a Tuesday: usable from Wednesday 2016-03-02
+    with throwaway_database(server_url, "restated") as url:
+        run_demo(url, show_progress=False)
+        with psycopg.connect(url) as connection:
+            # Apple restates FY2015 net income (53.394 bn) to half in a filing accepted
+            # 2016-03-01 15:00 New York: a new knowledge row, nothing overwritten.
+            connection.execute(
+                "insert into raw_edgar.filings (cik, accession_number, form, filed_date,"
+                " accepted_at, load_id) values (320193, '0000320193-16-999999', '10-K/A',"
+                " %s, %s::timestamp at time zone 'America/New_York', 0)",
+                (restated_on, f"{restated_on} 15:00"),
+            )
+            connection.execute(
+                "insert into raw_edgar.facts (cik, taxonomy, concept, unit, period_start_date,"
+                " period_end_date, reported_value, accession_number, fiscal_year,"
+                " fiscal_period, form, filed_date, load_id)"
+                " select cik, taxonomy, concept, unit, period_start_date, period_end_date,"
+                " reported_value / 2, '0000320193-16-999999', 2015, 'FY', '10-K/A', %s, 0"
+                " from raw_edgar.facts where cik = 320193 and concept = 'NetIncomeLoss'"
+                " and period_start_date = '2014-09-28' and period_end_date = '2015-09-26'"
+                " and form = '10-K' order by filed_date limit 1",
+                (restated_on,),
+            )
+        build(url)
+        before = exposures_until(demo_database_url, restated_on)
+        after_restatement = exposures_until(url, restated_on)
+        earnings_yield = (
+            "select trade_date, raw_value from marts.factor_exposures as exposures"
+            " join marts.securities as securities using (security_id)"
+            " where securities.cik = 320193 and exposures.factor_code = 'earnings_yield'"
+        )
+        restated = dict(rows(url, earnings_yield))
+        original = dict(rows(demo_database_url, earnings_yield))
+        first_reported = rows(
+            url,
+            "select value, first_reported_value from marts.fundamentals_pit"
+            " where cik = 320193 and item_code = 'net_income' and valid_from_date = '2016-03-02'",
+        )
+
+    assert_same_exposures(before, after_restatement)
+    changed = sorted(day for day, value in restated.items() if abs(value - original[day]) > 1e-12)
+    assert changed[0] == dt.date(2016, 3, 2)
+    assert first_reported[0][0] < first_reported[0][1]
