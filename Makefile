@@ -29,10 +29,14 @@ $(TIMESCALEDB_SERVER)/node_modules/.package-lock.json: $(TIMESCALEDB_SERVER)/pac
 
 timescaledb: $(TIMESCALEDB_SERVER)/node_modules/.package-lock.json ## Install the PGlite TimescaleDB test server (npm).
 
-up: install ## Start the embedded database, migrate it and check it: the engine, ready.
+up: install ## Start the embedded database, migrate and check it, and run the demo.
 	$(ENGINE) db start
 	$(ENGINE) migrate
 	$(ENGINE) doctor
+	$(ENGINE) demo
+
+demo: install ## Land the bundled sample data and build every factor (the database must be up).
+	$(ENGINE) demo
 
 down: ## Stop the embedded database (its data stays in .factor-engine/).
 	$(ENGINE) db stop

@@ -54,9 +54,7 @@ def _write_companyfacts(cik: int, wanted: set[tuple[str, str]]) -> set[str]:
     document = _read(SHARED / "edgar" / "companyfacts" / f"{name}.gz")
     document["facts"] = {
         taxonomy: {
-            concept: body
-            for concept, body in concepts.items()
-            if (taxonomy, concept) in wanted
+            concept: body for concept, body in concepts.items() if (taxonomy, concept) in wanted
         }
         for taxonomy, concepts in document["facts"].items()
     }

@@ -14,7 +14,7 @@
 {% macro running_ewma_sum(expression, half_life=none) -%}
     sum(
         ({{ expression }})
-        {%- if half_life %} * exp(ln(2) * session_index / {{ half_life }}){% endif %}
+    {%- if half_life %} * exp(ln(2) * session_index / {{ half_life }}){% endif %}
     ) over (by_security rows unbounded preceding)
 {%- endmacro %}
 

@@ -3,10 +3,14 @@
     optional; nulls pass).
 #}
 {% test accepted_range(model, column_name, min_value=none, max_value=none) %}
+    {%- set outside = [] -%}
+    {%- if min_value is not none -%}
+        {%- do outside.append(column_name ~ ' < ' ~ min_value) -%}
+    {%- endif -%}
+    {%- if max_value is not none -%}
+        {%- do outside.append(column_name ~ ' > ' ~ max_value) -%}
+    {%- endif -%}
     select *
     from {{ model }}
-    where
-        false
-        {% if min_value is not none %} or {{ column_name }} < {{ min_value }}{% endif %}
-        {% if max_value is not none %} or {{ column_name }} > {{ max_value }}{% endif %}
+    where {{ outside | join(' or ') if outside else 'false' }}
 {% endtest %}

@@ -10,7 +10,11 @@ exposures as (
 ),
 
 securities as (
-    select security_id, ticker, security_name from {{ ref('securities') }}
+    select
+        security_id,
+        ticker,
+        security_name
+    from {{ ref('securities') }}
 )
 
 select
@@ -23,4 +27,4 @@ select
     exposures.exposure_z,
     exposures.is_imputed
 from exposures
-inner join securities on securities.security_id = exposures.security_id
+inner join securities on exposures.security_id = securities.security_id

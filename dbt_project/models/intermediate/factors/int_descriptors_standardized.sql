@@ -25,11 +25,17 @@ fundamental_descriptors as (
 ),
 
 universe as (
-    select trade_date, security_id from {{ ref('estimation_universe') }}
+    select
+        trade_date,
+        security_id
+    from {{ ref('estimation_universe') }}
 ),
 
 prices as (
-    select security_id, trade_date, market_cap_usd
+    select
+        security_id,
+        trade_date,
+        market_cap_usd
     from {{ ref('daily_prices') }}
     where market_cap_usd > 0 and {{ since_condition('trade_date') }}
 ),
@@ -45,12 +51,13 @@ long_form as (
         descriptor.descriptor_code,
         descriptor.raw_value
     from price_descriptors
-    cross join lateral (
-        values
-        {% for code in price_codes %}
-            ('{{ code }}', price_descriptors.{{ code }}){{ ',' if not loop.last }}
-        {% endfor %}
-    ) as descriptor (descriptor_code, raw_value)
+    cross join
+        lateral (
+            values
+            {% for code in price_codes %}
+                ('{{ code }}', price_descriptors.{{ code }}){{ ',' if not loop.last }}
+            {% endfor %}
+        ) as descriptor (descriptor_code, raw_value)
     where descriptor.raw_value is not null
     union all
     select
@@ -59,12 +66,13 @@ long_form as (
         descriptor.descriptor_code,
         descriptor.raw_value
     from fundamental_descriptors
-    cross join lateral (
-        values
-        {% for code in fundamental_codes %}
-            ('{{ code }}', fundamental_descriptors.{{ code }}){{ ',' if not loop.last }}
-        {% endfor %}
-    ) as descriptor (descriptor_code, raw_value)
+    cross join
+        lateral (
+            values
+            {% for code in fundamental_codes %}
+                ('{{ code }}', fundamental_descriptors.{{ code }}){{ ',' if not loop.last }}
+            {% endfor %}
+        ) as descriptor (descriptor_code, raw_value)
     where descriptor.raw_value is not null
 ),
 
@@ -75,11 +83,11 @@ with_universe as (
         universe.security_id is not null as is_in_estu
     from long_form
     inner join prices
-        on prices.security_id = long_form.security_id and prices.trade_date = long_form.trade_date
+        on long_form.security_id = prices.security_id and long_form.trade_date = prices.trade_date
     left join universe
         on
-            universe.security_id = long_form.security_id
-            and universe.trade_date = long_form.trade_date
+            long_form.security_id = universe.security_id
+            and long_form.trade_date = universe.trade_date
 ),
 
 first_pass as (

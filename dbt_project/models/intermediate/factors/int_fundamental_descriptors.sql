@@ -23,13 +23,22 @@
 with
 
 prices as (
-    select security_id, trade_date, market_cap_usd
+    select
+        security_id,
+        trade_date,
+        market_cap_usd
     from {{ ref('daily_prices') }}
     where market_cap_usd > 0 and {{ since_condition('trade_date') }}
 ),
 
 items as (
-    select security_id, item_code, valid_from_date, valid_to_date, value, period_end_date
+    select
+        security_id,
+        item_code,
+        valid_from_date,
+        valid_to_date,
+        value,
+        period_end_date
     from {{ ref('fundamentals_pit') }}
     where item_code in (
         'book_equity', 'net_income', 'operating_cash_flow', 'dividends_paid', 'revenue',
@@ -41,23 +50,23 @@ items as (
                  'revenue', 'total_assets', 'long_term_debt', 'current_debt'] %}
 {% for name, as_of in [('known_now', 'prices.trade_date'),
                        ('known_a_year_ago', 'prices.trade_date - 365')] %}
-{{ name }} as (
-    select
-        prices.security_id,
-        prices.trade_date,
+    {{ name }} as (
+        select
+            prices.security_id,
+            prices.trade_date,
         {% for item in items %}
-        max(items.value) filter (where items.item_code = '{{ item }}')
-            as {{ item }}{{ ',' if not loop.last }}
+            max(items.value) filter (where items.item_code = '{{ item }}')
+                as {{ item }}{{ ',' if not loop.last }}
         {% endfor %}
-    from prices
-    inner join items
-        on
-            items.security_id = prices.security_id
-            and {{ as_of }} >= items.valid_from_date
-            and {{ as_of }} < items.valid_to_date
-            and items.period_end_date >= {{ as_of }} - 548
-    group by prices.security_id, prices.trade_date
-){{ ',' if not loop.last }}
+        from prices
+        inner join items
+            on
+                prices.security_id = items.security_id
+                and {{ as_of }} >= items.valid_from_date
+                and {{ as_of }} < items.valid_to_date
+                and items.period_end_date >= {{ as_of }} - 548
+        group by prices.security_id, prices.trade_date
+    ){{ ',' if not loop.last }}
 
 {% endfor %}
 select
@@ -67,11 +76,17 @@ select
     known_now.net_income / prices.market_cap_usd as etop,
     known_now.operating_cash_flow / prices.market_cap_usd as cetop,
     known_now.dividends_paid / prices.market_cap_usd as dyield,
-    case when known_now.total_assets is not null then
-        (prices.market_cap_usd + coalesce(known_now.long_term_debt, 0)) / prices.market_cap_usd
+    case
+        when known_now.total_assets is not null
+            then
+                (prices.market_cap_usd + coalesce(known_now.long_term_debt, 0))
+                / prices.market_cap_usd
     end as mlev,
-    case when known_now.book_equity > 0 then
-        (known_now.book_equity + coalesce(known_now.long_term_debt, 0)) / known_now.book_equity
+    case
+        when known_now.book_equity > 0
+            then
+                (known_now.book_equity + coalesce(known_now.long_term_debt, 0))
+                / known_now.book_equity
     end as blev,
     (coalesce(known_now.long_term_debt, 0) + coalesce(known_now.current_debt, 0))
     / nullif(known_now.total_assets, 0) as dtoa,
@@ -80,8 +95,8 @@ select
     / nullif(abs(known_a_year_ago.net_income), 0) as egro
 from prices
 inner join known_now
-    on known_now.security_id = prices.security_id and known_now.trade_date = prices.trade_date
+    on prices.security_id = known_now.security_id and prices.trade_date = known_now.trade_date
 left join known_a_year_ago
     on
-        known_a_year_ago.security_id = prices.security_id
-        and known_a_year_ago.trade_date = prices.trade_date
+        prices.security_id = known_a_year_ago.security_id
+        and prices.trade_date = known_a_year_ago.trade_date

@@ -15,7 +15,10 @@ prices as (
 ),
 
 universe as (
-    select trade_date, security_id from {{ ref('estimation_universe') }}
+    select
+        trade_date,
+        security_id
+    from {{ ref('estimation_universe') }}
 )
 
 select
@@ -25,6 +28,6 @@ select
     count(*) as count_securities
 from prices
 inner join universe
-    on universe.security_id = prices.security_id and universe.trade_date = prices.trade_date
+    on prices.security_id = universe.security_id and prices.trade_date = universe.trade_date
 where prices.previous_market_cap_usd > 0
 group by prices.trade_date

@@ -38,7 +38,7 @@ prices as (
         case when prices.return_1d is not null then markets.market_return_1d end as x
     from {{ ref('daily_prices') }} as prices
     left join {{ ref('int_market_returns') }} as markets
-        on markets.trade_date = prices.trade_date
+        on prices.trade_date = markets.trade_date
     {# 800 calendar days reach back past the longest window (525 sessions) #}
     where {{ since_condition('prices.trade_date', 800) }}
 ),
@@ -85,7 +85,7 @@ window_sums as (
         {{ ewma_window_sum('run_rstr', 126, 504, lag=21) }} as rstr,
         array[
             {% for months in range(1, 13) %}
-            {{ ewma_window_sum('cumulative_log_return', window=21 * months) }}
+                {{ ewma_window_sum('cumulative_log_return', window=21 * months) }}
                 {{- ',' if not loop.last }}
             {% endfor %}
         ] as cumulative_by_month,
@@ -110,17 +110,21 @@ select
     trade_date,
     ln(nullif(market_cap_usd, 0)) as lncap,
     case when count_paired >= 63 then beta_slope end as beta,
-    case when count_paired >= 63 then
-        sqrt(greatest(
-            (syy - ((sy - beta_slope * sx) / sw) * sy - beta_slope * sxy) / sw, 0
-        ))
+    case
+        when count_paired >= 63
+            then
+                sqrt(greatest(
+                    (syy - ((sy - beta_slope * sx) / sw) * sy - beta_slope * sxy) / sw, 0
+                ))
     end as hsigma,
     case when count_returns >= 63 then sqrt(greatest(vrr / vw - (vr / vw) ^ 2, 0)) end as dastd,
     case when count_momentum >= 252 then rstr end as rstr,
     {# ln(1 + R_max) - ln(1 + R_min) for cumulative simple returns R is the range of the
        cumulative log returns: the same number, never undefined #}
-    case when session_index > 252 then
-        (select max(z) - min(z) from unnest(cumulative_by_month) as z)
+    case
+        when session_index > 252
+            then
+                (select max(z) - min(z) from unnest(cumulative_by_month) as z)
     end as cmra,
     case when count_turnover >= 21 then ln(nullif(turnover_1m, 0)) end as stom,
     case when count_turnover >= 63 then ln(nullif(turnover_3m / 3, 0)) end as stoq,

@@ -31,12 +31,21 @@ facts as (
 ),
 
 concepts as (
-    select item_code, item_kind, taxonomy, concept, unit, precedence
+    select
+        item_code,
+        item_kind,
+        taxonomy,
+        concept,
+        unit,
+        precedence
     from {{ ref('fundamental_concepts') }}
 ),
 
 filings as (
-    select cik, accession_number, min(known_date) as known_date
+    select
+        cik,
+        accession_number,
+        min(known_date) as known_date
     from {{ ref('stg_edgar__filings') }}
     group by cik, accession_number
 ),
@@ -71,13 +80,13 @@ mapped as (
     from facts
     inner join concepts
         on
-            concepts.taxonomy = facts.taxonomy
-            and concepts.concept = facts.concept
-            and concepts.unit = facts.unit
+            facts.taxonomy = concepts.taxonomy
+            and facts.concept = concepts.concept
+            and facts.unit = concepts.unit
     left join filings
         on
-            filings.cik = facts.cik
-            and filings.accession_number = facts.accession_number
+            facts.cik = filings.cik
+            and facts.accession_number = filings.accession_number
 ),
 
 usable as (
@@ -97,7 +106,7 @@ ranked as (
         *,
         row_number() over (
             partition by cik, item_code, period_start_date, period_end_date, usable_from_date
-            order by precedence, known_date desc, accession_number desc
+            order by precedence asc, known_date desc, accession_number desc
         ) as rank_within_day
     from usable
     where usable_from_date is not null

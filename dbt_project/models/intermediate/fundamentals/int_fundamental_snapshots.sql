@@ -32,7 +32,9 @@ latest_periods as (
         balance.period_end_date as instant_date
     from snapshots
     left join lateral (
-        select facts.period_start_date, facts.period_end_date
+        select
+            facts.period_start_date,
+            facts.period_end_date
         from facts
         where
             facts.cik = snapshots.cik
@@ -62,10 +64,14 @@ year_to_date_periods as (
         year_to_date.period_end_date as ytd_end_date,
         prior_year_to_date.period_start_date as prior_ytd_start_date,
         prior_year_to_date.period_end_date as prior_ytd_end_date
-    from latest_periods
-    {# the longest year-to-date period that starts where the fiscal year ended #}
+    from
+        latest_periods
+        {# the longest year-to-date period that starts where the fiscal year ended #}
     left join lateral (
-        select facts.period_start_date, facts.period_end_date, facts.duration_bucket
+        select
+            facts.period_start_date,
+            facts.period_end_date,
+            facts.duration_bucket
         from facts
         where
             facts.cik = latest_periods.cik
@@ -79,7 +85,9 @@ year_to_date_periods as (
     ) as year_to_date on latest_periods.item_kind = 'flow'
     {# and the same stretch a year earlier, as known that day (10-Qs report it alongside) #}
     left join lateral (
-        select facts.period_start_date, facts.period_end_date
+        select
+            facts.period_start_date,
+            facts.period_end_date
         from facts
         where
             facts.cik = latest_periods.cik
@@ -99,7 +107,7 @@ year_to_date_periods as (
 valued as (
     select
         year_to_date_periods.*,
-        {% for pick in ['latest', 'first'] %}
+    {% for pick in ['latest', 'first'] %}
         {{ reported_value_as_of(
             'year_to_date_periods', 'year_start_date', 'year_end_date', 'snapshot_date', pick
         ) }} as year_value_{{ pick }},
@@ -113,7 +121,7 @@ valued as (
         {{ reported_value_as_of(
             'year_to_date_periods', 'null::date', 'instant_date', 'snapshot_date', pick
         ) }} as instant_value_{{ pick }}{{ ',' if not loop.last }}
-        {% endfor %}
+    {% endfor %}
     from year_to_date_periods
 )
 
@@ -123,13 +131,13 @@ select
     item_kind,
     snapshot_date,
     {% for pick, name in [('latest', 'value'), ('first', 'first_reported_value')] %}
-    case
-        when item_kind in ('stock', 'shares') then instant_value_{{ pick }}
-        when item_kind = 'per_share' then year_value_{{ pick }}
-        when prior_ytd_value_{{ pick }} is not null
-            then year_value_{{ pick }} + ytd_value_{{ pick }} - prior_ytd_value_{{ pick }}
-        else year_value_{{ pick }}
-    end as {{ name }},
+        case
+            when item_kind in ('stock', 'shares') then instant_value_{{ pick }}
+            when item_kind = 'per_share' then year_value_{{ pick }}
+            when prior_ytd_value_{{ pick }} is not null
+                then year_value_{{ pick }} + ytd_value_{{ pick }} - prior_ytd_value_{{ pick }}
+            else year_value_{{ pick }}
+        end as {{ name }},
     {% endfor %}
     case
         when item_kind in ('stock', 'shares') then instant_date

@@ -7,7 +7,11 @@
 with
 
 security_keys as (
-    select security_id, identifier_type, identifier_value from {{ ref('int_security_keys') }}
+    select
+        security_id,
+        identifier_type,
+        identifier_value
+    from {{ ref('int_security_keys') }}
 ),
 
 file_bars as (
@@ -19,9 +23,9 @@ file_bars as (
         high_price,
         low_price,
         close_price,
-        coalesce(adjusted_close_price, close_price) as adjusted_close_price,
         volume,
-        loaded_at
+        loaded_at,
+        coalesce(adjusted_close_price, close_price) as adjusted_close_price
     from {{ ref('stg_files__daily_bars') }}
 ),
 
@@ -56,7 +60,7 @@ file_bars_by_security as (
     inner join security_keys
         on
             security_keys.identifier_type = 'ticker'
-            and security_keys.identifier_value = file_bars.symbol
+            and file_bars.symbol = security_keys.identifier_value
 ),
 
 ibkr_bars_by_security as (
@@ -91,7 +95,7 @@ ranked as (
         *,
         row_number() over (
             partition by security_id, trade_date
-            order by source_rank, loaded_at desc nulls last, price_source
+            order by source_rank asc, loaded_at desc nulls last, price_source asc
         ) as source_preference
     from all_bars
 )

@@ -8,7 +8,10 @@
 with
 
 companies as (
-    select cik, tickers from {{ ref('stg_edgar__companies') }}
+    select
+        cik,
+        tickers
+    from {{ ref('stg_edgar__companies') }}
 ),
 
 file_symbols as (
@@ -16,7 +19,10 @@ file_symbols as (
 ),
 
 contracts as (
-    select distinct ib_con_id, symbol from {{ ref('stg_ibkr__contracts') }}
+    select distinct
+        ib_con_id,
+        symbol
+    from {{ ref('stg_ibkr__contracts') }}
 ),
 
 company_keys as (
@@ -31,11 +37,11 @@ ticker_keys as (
     {# A ticker two companies list (a reused symbol): the later registrant, the larger CIK. #}
     select
         'ticker' as identifier_type,
-        upper(ticker) as identifier_value,
+        upper(listed.ticker) as identifier_value,
         'cik:' || max(companies.cik) as security_key
     from companies
-    cross join lateral unnest(companies.tickers) as ticker
-    group by upper(ticker)
+    cross join lateral unnest(companies.tickers) as listed (ticker)
+    group by upper(listed.ticker)
 ),
 
 symbol_keys as (
@@ -49,7 +55,8 @@ symbol_keys as (
         select contracts.symbol from contracts
     ) as symbols
     where not exists (
-        select from ticker_keys where ticker_keys.identifier_value = symbols.symbol
+        select from ticker_keys
+        where ticker_keys.identifier_value = symbols.symbol
     )
 ),
 
@@ -66,7 +73,7 @@ contract_keys as (
         tickers_and_symbols.security_key
     from contracts
     inner join tickers_and_symbols
-        on tickers_and_symbols.identifier_value = contracts.symbol
+        on contracts.symbol = tickers_and_symbols.identifier_value
 ),
 
 all_keys as (

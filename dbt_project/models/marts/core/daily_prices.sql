@@ -25,7 +25,12 @@ bars as (
 ),
 
 shares as (
-    select security_id, valid_from_date, valid_to_date, period_end_date, value
+    select
+        security_id,
+        valid_from_date,
+        valid_to_date,
+        period_end_date,
+        value
     from {{ ref('fundamentals_pit') }}
     where item_code = 'shares_outstanding'
 ),
@@ -52,13 +57,13 @@ select
     with_returns.return_1d,
     with_returns.session_index,
     shares.value as shares_outstanding,
+    with_returns.price_source,
     with_returns.close_price * shares.value as market_cap_usd,
-    with_returns.volume / nullif(shares.value, 0) as turnover,
-    with_returns.price_source
+    with_returns.volume / nullif(shares.value, 0) as turnover
 from with_returns
 left join shares
     on
-        shares.security_id = with_returns.security_id
+        with_returns.security_id = shares.security_id
         and with_returns.trade_date >= shares.valid_from_date
         and with_returns.trade_date < shares.valid_to_date
         and shares.period_end_date >= with_returns.trade_date - 548

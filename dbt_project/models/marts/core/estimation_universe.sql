@@ -16,7 +16,13 @@
 with
 
 prices as (
-    select security_id, trade_date, close_price, return_1d, market_cap_usd, session_index
+    select
+        security_id,
+        trade_date,
+        close_price,
+        return_1d,
+        market_cap_usd,
+        session_index
     from {{ ref('daily_prices') }}
 ),
 

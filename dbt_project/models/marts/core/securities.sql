@@ -18,7 +18,7 @@ latest_companies as (
         sic_description,
         tickers
     from {{ ref('stg_edgar__companies') }}
-    order by cik, loaded_at desc
+    order by cik asc, loaded_at desc
 ),
 
 latest_contracts as (
@@ -31,7 +31,7 @@ latest_contracts as (
         primary_exchange,
         currency
     from {{ ref('stg_ibkr__contracts') }}
-    order by ib_con_id, loaded_at desc
+    order by ib_con_id asc, loaded_at desc
 ),
 
 ff12 as (
@@ -39,7 +39,10 @@ ff12 as (
 ),
 
 securities as (
-    select distinct security_id, security_key from security_keys
+    select distinct
+        security_id,
+        security_key
+    from security_keys
 ),
 
 identifiers as (
@@ -56,21 +59,21 @@ select
     securities.security_id,
     securities.security_key,
     identifiers.cik,
-    coalesce(latest_companies.tickers[1], identifiers.ticker) as ticker,
     identifiers.ib_con_id,
-    coalesce(latest_companies.entity_name, latest_contracts.long_name, identifiers.ticker)
-        as security_name,
     latest_companies.sic_code,
     latest_companies.sic_description,
-    coalesce(ff12.ff12_industry_number, 12) as ff12_industry_number,
-    coalesce(ff12.ff12_industry_code, 'Other') as ff12_industry_code,
     latest_contracts.industry as ib_industry,
     latest_contracts.category as ib_category,
     latest_contracts.primary_exchange,
+    coalesce(latest_companies.tickers[1], identifiers.ticker) as ticker,
+    coalesce(latest_companies.entity_name, latest_contracts.long_name, identifiers.ticker)
+        as security_name,
+    coalesce(ff12.ff12_industry_number, 12) as ff12_industry_number,
+    coalesce(ff12.ff12_industry_code, 'Other') as ff12_industry_code,
     coalesce(latest_contracts.currency, 'USD') as currency
 from securities
-inner join identifiers on identifiers.security_id = securities.security_id
-left join latest_companies on latest_companies.cik = identifiers.cik
-left join latest_contracts on latest_contracts.ib_con_id = identifiers.ib_con_id
+inner join identifiers on securities.security_id = identifiers.security_id
+left join latest_companies on identifiers.cik = latest_companies.cik
+left join latest_contracts on identifiers.ib_con_id = latest_contracts.ib_con_id
 left join ff12
     on latest_companies.sic_code between ff12.sic_code_from and ff12.sic_code_to

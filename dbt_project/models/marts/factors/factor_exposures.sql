@@ -30,21 +30,34 @@ descriptors as (
 ),
 
 weights as (
-    select factor_code, descriptor_code, weight from {{ ref('style_factor_descriptors') }}
+    select
+        factor_code,
+        descriptor_code,
+        weight
+    from {{ ref('style_factor_descriptors') }}
 ),
 
 prices as (
-    select security_id, trade_date, market_cap_usd
+    select
+        security_id,
+        trade_date,
+        market_cap_usd
     from {{ ref('daily_prices') }}
     where market_cap_usd > 0 and {{ since_condition('trade_date') }}
 ),
 
 universe as (
-    select trade_date, security_id from {{ ref('estimation_universe') }}
+    select
+        trade_date,
+        security_id
+    from {{ ref('estimation_universe') }}
 ),
 
 securities as (
-    select security_id, ff12_industry_code from {{ ref('securities') }}
+    select
+        security_id,
+        ff12_industry_code
+    from {{ ref('securities') }}
 ),
 
 styles as (
@@ -53,7 +66,9 @@ styles as (
 
 sessions as (
     {# a cross-section needs at least three ESTU members to have a mean and a spread #}
-    select trade_date from universe group by trade_date having count(*) >= 3
+    select trade_date from universe
+    group by trade_date
+    having count(*) >= 3
 ),
 
 combined as (
@@ -65,7 +80,7 @@ combined as (
         {# a one-descriptor style keeps the descriptor's raw value #}
         case when count(*) = 1 then max(descriptors.raw_value) end as single_raw_value
     from descriptors
-    inner join weights on weights.descriptor_code = descriptors.descriptor_code
+    inner join weights on descriptors.descriptor_code = weights.descriptor_code
     where descriptors.descriptor_z is not null
     group by descriptors.trade_date, descriptors.security_id, weights.factor_code
 ),
@@ -77,14 +92,14 @@ grid as (
         prices.security_id,
         prices.market_cap_usd,
         styles.factor_code,
-        universe.security_id is not null as is_in_estu,
-        securities.ff12_industry_code
+        securities.ff12_industry_code,
+        universe.security_id is not null as is_in_estu
     from prices
-    inner join sessions on sessions.trade_date = prices.trade_date
+    inner join sessions on prices.trade_date = sessions.trade_date
     cross join styles
-    inner join securities on securities.security_id = prices.security_id
+    inner join securities on prices.security_id = securities.security_id
     left join universe
-        on universe.security_id = prices.security_id and universe.trade_date = prices.trade_date
+        on prices.security_id = universe.security_id and prices.trade_date = universe.trade_date
 ),
 
 restandardised as (
@@ -96,9 +111,9 @@ restandardised as (
     from grid
     left join combined
         on
-            combined.trade_date = grid.trade_date
-            and combined.security_id = grid.security_id
-            and combined.factor_code = grid.factor_code
+            grid.trade_date = combined.trade_date
+            and grid.security_id = combined.security_id
+            and grid.factor_code = combined.factor_code
 ),
 
 size_cubed as (
@@ -109,7 +124,7 @@ size_cubed as (
         is_in_estu,
         ff12_industry_code,
         exposure as size_z,
-        exposure ^ 3 as cube
+        exposure ^ 3 as size_cube
     from restandardised
     where factor_code = 'size' and exposure is not null
 ),
@@ -120,9 +135,9 @@ size_regression as (
         trade_date,
         sum(sqrt(market_cap_usd)) as sw,
         sum(sqrt(market_cap_usd) * size_z) as sx,
-        sum(sqrt(market_cap_usd) * cube) as sy,
+        sum(sqrt(market_cap_usd) * size_cube) as sy,
         sum(sqrt(market_cap_usd) * size_z * size_z) as sxx,
-        sum(sqrt(market_cap_usd) * size_z * cube) as sxy
+        sum(sqrt(market_cap_usd) * size_z * size_cube) as sxy
     from size_cubed
     where is_in_estu
     group by trade_date
@@ -132,17 +147,17 @@ size_regression as (
 nonlinear_size_residuals as (
     select
         size_cubed.*,
-        size_cubed.cube
-        - (size_regression.sy - slope.value * size_regression.sx) / size_regression.sw
-        - slope.value * size_cubed.size_z as residual
+        size_cubed.size_cube
+        - (size_regression.sy - slope.coefficient * size_regression.sx) / size_regression.sw
+        - slope.coefficient * size_cubed.size_z as residual
     from size_cubed
-    inner join size_regression on size_regression.trade_date = size_cubed.trade_date
-    cross join lateral (
+    inner join size_regression on size_cubed.trade_date = size_regression.trade_date
+    cross join lateral (  -- noqa: ST05
         select
             (size_regression.sw * size_regression.sxy - size_regression.sx * size_regression.sy)
             / nullif(
                 size_regression.sw * size_regression.sxx - size_regression.sx ^ 2, 0
-            ) as value
+            ) as coefficient
     ) as slope
 ),
 
@@ -163,7 +178,7 @@ nonlinear_size as (
         'nonlinear_size' as factor_code,
         is_in_estu,
         ff12_industry_code,
-        cube as raw_value,
+        size_cube as raw_value,
         {{ standardized('trimmed', 'partition by trade_date') }} as exposure
     from nonlinear_size_trimmed
 ),
@@ -180,7 +195,16 @@ all_styles as (
         exposure
     from restandardised
     union all
-    select * from nonlinear_size
+    select
+        trade_date,
+        security_id,
+        market_cap_usd,
+        factor_code,
+        is_in_estu,
+        ff12_industry_code,
+        raw_value,
+        exposure
+    from nonlinear_size
 ),
 
 imputed as (

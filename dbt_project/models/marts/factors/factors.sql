@@ -30,4 +30,4 @@ select
     catalog.reference,
     descriptors.descriptor_weights
 from catalog
-left join descriptors on descriptors.factor_code = catalog.factor_code
+left join descriptors on catalog.factor_code = descriptors.factor_code

@@ -13,7 +13,11 @@ snapshots as (
 ),
 
 securities as (
-    select security_id, cik from {{ ref('securities') }} where cik is not null
+    select
+        security_id,
+        cik
+    from {{ ref('securities') }}
+    where cik is not null
 ),
 
 intervals as (
@@ -23,18 +27,18 @@ intervals as (
         snapshots.item_code,
         snapshots.item_kind,
         snapshots.snapshot_date as valid_from_date,
+        snapshots.value,
+        snapshots.first_reported_value,
+        snapshots.period_end_date,
+        snapshots.is_trailing_twelve_months,
         coalesce(
             lead(snapshots.snapshot_date) over (
                 partition by snapshots.cik, snapshots.item_code order by snapshots.snapshot_date
             ),
             'infinity'::date
-        ) as valid_to_date,
-        snapshots.value,
-        snapshots.first_reported_value,
-        snapshots.period_end_date,
-        snapshots.is_trailing_twelve_months
+        ) as valid_to_date
     from snapshots
-    inner join securities on securities.cik = snapshots.cik
+    inner join securities on snapshots.cik = securities.cik
 )
 
 select

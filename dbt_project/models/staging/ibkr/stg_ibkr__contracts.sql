@@ -17,7 +17,8 @@ select
     industry,
     category,
     subcategory,
-    security_ids ->> 'ISIN' as isin,
     ---------- timestamps
-    loaded_at
+    loaded_at,
+    ---------- derived
+    security_ids ->> 'ISIN' as isin
 from contracts
