@@ -21,7 +21,7 @@ from factor_engine.core.dbt import run_dbt
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["BuildSummary", "build"]
+__all__ = ["BuildSummary", "build", "refresh_continuous_aggregates"]
 
 # What `build` reports: the marts a user looks at first, and how to count their rows.
 SUMMARY_TABLES = (
@@ -32,6 +32,8 @@ SUMMARY_TABLES = (
     "marts.estimation_universe",
     "marts.factor_exposures",
     "marts.factors",
+    "marts.weekly_bars",
+    "marts.monthly_bars",
 )
 
 
@@ -67,7 +69,32 @@ def build(
     if select:
         arguments += ["--select", *select]
     run_dbt(arguments, database_url)
+    refresh_continuous_aggregates(database_url, since=since)
     return _summarise(database_url, time.perf_counter() - started)
+
+
+def refresh_continuous_aggregates(database_url: str, *, since: dt.date | None = None) -> int:
+    """Refresh the marts' continuous aggregates (TimescaleDB only; from `since`, or whole).
+
+    dbt cannot: the call must run outside a transaction, and TimescaleDB's background
+    policies fail on PostgreSQL 15.20 (TOOLCHAIN). Returns how many were refreshed.
+    """
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute("select ops.has_timescaledb()").fetchone()
+        if not (row and row[0]):
+            return 0
+        names = connection.execute(
+            "select format('%I.%I', view_schema, view_name)"
+            " from timescaledb_information.continuous_aggregates where view_schema = 'marts'"
+        ).fetchall()
+        start = sql.Literal(since) if since else sql.NULL
+        for (name,) in names:
+            connection.execute(
+                sql.SQL("call refresh_continuous_aggregate({}, {}, null)").format(
+                    sql.Literal(name), start
+                )
+            )
+    return len(names)
 
 
 def _summarise(database_url: str, seconds: float) -> BuildSummary:

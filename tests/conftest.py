@@ -13,7 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +132,20 @@ def timescaledb_url() -> Iterator[str]:
     Skipped when Node.js or the server's npm packages are missing, unless
     FACTOR_ENGINE_REQUIRE_TIMESCALEDB=1 (set by `make test`), which turns that into a failure.
     """
+    with timescaledb_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def own_timescaledb_url() -> Iterator[str]:
+    """A PGlite TimescaleDB server of the test module's own (its one database is not shared)."""
+    with timescaledb_server() as url:
+        yield url
+
+
+@contextmanager
+def timescaledb_server() -> Iterator[str]:
+    """Start a PGlite TimescaleDB server of its own; yield its URL; stop it."""
     node = shutil.which("node")
     installed = (TIMESCALEDB_SERVER_DIR / "node_modules" / "@electric-sql" / "pglite").is_dir()
     if node is None or not installed:

@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['security_id', 'trade_date'],
     on_schema_change='fail',
+    post_hook="{{ hypertable_if_available('trade_date') }}",
     indexes=[
     {'columns': ['security_id', 'trade_date'], 'unique': true},
     {'columns': ['trade_date']},

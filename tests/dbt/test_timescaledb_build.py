@@ -1,0 +1,127 @@
+"""The TimescaleDB path of the factor core gives the plain path's exposures.
+
+A slice of the sample data, landed on plain PostgreSQL by the demo, is copied into a fresh
+plain database and into a PGlite TimescaleDB server of this module's own (it has one database
+and serves one connection at a time, so the loaders' two connections are not used there); dbt
+builds both, PGlite with one thread. There
+daily_prices becomes a hypertable and the rollups continuous aggregates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from databases import throwaway_database
+
+from factor_engine.core.build import build
+from factor_engine.core.migrate import migrate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = [pytest.mark.timescaledb, pytest.mark.slow]
+
+# A slice of the sample data: PGlite runs PostgreSQL in WebAssembly, about fifty times slower.
+SLICE = {
+    "raw_edgar.companies": "cik in (320193, 789019, 104169, 63908)",
+    "raw_edgar.filings": "cik in (320193, 789019, 104169, 63908) and filed_date < '2016-01-01'",
+    "raw_edgar.facts": "cik in (320193, 789019, 104169, 63908) and filed_date < '2016-01-01'",
+    "raw_files.daily_bars": "symbol in ('AAPL', 'MSFT', 'WMT', 'MCD')"
+    " and trade_date between '2014-01-01' and '2015-12-31'",
+}
+
+
+def rows(url: str, query: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as connection:
+        return connection.execute(query).fetchall()
+
+
+def copy_slice(source_url: str, target_url: str) -> None:
+    """The slice's raw rows, from the demo database into a migrated one."""
+    # PGlite's socket server (pglite-socket 0.0.19) crashes on a protocol message that spans
+    # TCP reads, COPY included: rows travel as small JSON batches instead
+    # and its one backend outlives connections, so their prepared statements would collide
+    with (
+        psycopg.connect(source_url) as source,
+        psycopg.connect(target_url, prepare_threshold=None) as target,
+    ):
+        for table, condition in SLICE.items():
+            query = f"select row_to_json(t)::text from {table} as t where {condition}"
+            records = [record for (record,) in source.execute(query)]
+            for batch in _batches(records, max_bytes=30_000):
+                target.execute(
+                    f"insert into {table} select * from json_populate_recordset(null::{table}, %s)",
+                    ("[" + ",".join(batch) + "]",),
+                )
+
+
+@pytest.fixture(scope="module")
+def built_plain(server_url: str, demo_database_url: str) -> Iterator[str]:
+    with throwaway_database(server_url, "slice") as url:
+        migrate(url)
+        copy_slice(demo_database_url, url)
+        build(url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def built_timescaledb(own_timescaledb_url: str, demo_database_url: str) -> str:
+    migrate(own_timescaledb_url)
+    copy_slice(demo_database_url, own_timescaledb_url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FACTOR_ENGINE_DBT_THREADS", "1")  # one connection at a time
+        build(own_timescaledb_url)
+    return own_timescaledb_url
+
+
+def test_daily_prices_is_a_hypertable_and_rollups_are_continuous_aggregates(
+    built_timescaledb: str,
+) -> None:
+    assert rows(
+        built_timescaledb,
+        "select hypertable_schema || '.' || hypertable_name"
+        " from timescaledb_information.hypertables where hypertable_schema = 'marts'",
+    ) == [("marts.daily_prices",)]
+    assert rows(
+        built_timescaledb,
+        "select view_name from timescaledb_information.continuous_aggregates"
+        " where view_schema = 'marts' order by 1",
+    ) == [("monthly_bars",), ("weekly_bars",)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "select trade_date, security_id, factor_code, round(exposure_z::numeric, 9), is_imputed"
+        " from marts.factor_exposures",
+        "select security_id, month_start_date, open_price, close_price, volume,"
+        " round(share_turnover::numeric, 9), count_sessions from marts.monthly_bars",
+        "select security_id, week_start_date, high_price, low_price, adjusted_close_price"
+        " from marts.weekly_bars",
+        "select security_id, item_code, valid_from_date, valid_to_date::text, value"
+        " from marts.fundamentals_pit",
+    ],
+    ids=["factor_exposures", "monthly_bars", "weekly_bars", "fundamentals_pit"],
+)
+def test_both_paths_build_the_same_marts(
+    built_timescaledb: str, built_plain: str, query: str
+) -> None:
+    timescaledb = sorted(rows(built_timescaledb, query))
+    plain = sorted(rows(built_plain, query))
+
+    assert len(plain) > 20
+    assert timescaledb == plain
+
+
+def _batches(records: list[str], *, max_bytes: int) -> list[list[str]]:
+    batches: list[list[str]] = [[]]
+    size = 0
+    for record in records:
+        if size + len(record) > max_bytes and batches[-1]:
+            batches.append([])
+            size = 0
+        batches[-1].append(record)
+        size += len(record) + 1
+    return batches
