@@ -300,8 +300,14 @@ def load_edgar(
     "--series",
     "series_ids",
     multiple=True,
-    required=True,
     help="A FRED series id, e.g. UNRATE (repeatable).",
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved fred/series/observations response, SERIES[_...].json[.gz] (repeatable).",
 )
 @click.option(
     "--vintages",
@@ -309,13 +315,16 @@ def load_edgar(
     help="The full ALFRED revision history, not only what FRED publishes today.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def load_fred(series_ids: tuple[str, ...], *, vintages: bool, no_progress: bool) -> None:
+def load_fred(
+    series_ids: tuple[str, ...], files: tuple[Path, ...], *, vintages: bool, no_progress: bool
+) -> None:
     """Land FRED series: metadata, and every value with the realtime period it was published in.
 
     \b
     Examples:
       factor-engine load fred --series UNRATE --series PAYEMS
       factor-engine load fred --series GDP --vintages
+      factor-engine load fred --file saved/UNRATE.json      # a saved API response, offline
 
     Without --vintages each run adds what FRED publishes on its day; run it daily to build the
     history from now on. --vintages fetches the whole ALFRED history once (in windows of 2,000
@@ -323,10 +332,19 @@ def load_fred(series_ids: tuple[str, ...], *, vintages: bool, no_progress: bool)
     mirror or a test server.
     """
     from factor_engine.loaders.fred.client import fred_client
-    from factor_engine.loaders.fred.load import load_series
+    from factor_engine.loaders.fred.load import load_observation_files, load_series
 
+    if bool(series_ids) == bool(files):
+        raise click.UsageError("say what to load: --series (from FRED) or --file (saved)")
+    if files and vintages:
+        raise click.UsageError(
+            "--vintages asks FRED for the revision history: use it with --series"
+        )
     settings = Settings.from_env()
     url = resolve_database_url(settings)
+    if files:
+        _report(load_observation_files(url, files, show_progress=not no_progress))
+        return
     client = fred_client(settings)
     try:
         summary = load_series(

@@ -1,8 +1,8 @@
 """`factor-engine demo`: the whole chain, offline, on the bundled sample data.
 
 Migrates the database, lands sample_data/ (SEC EDGAR companyfacts and submissions of ten
-companies, their 2010-2017 daily prices) through the real loaders, builds the factor core,
-and says what was built and where to look.
+companies, their 2010-2017 daily prices, five recorded FRED releases of two series) through
+the real loaders, builds the factor core, and says what was built and where to look.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from factor_engine.core.migrate import migrate
 from factor_engine.core.settings import project_root
 from factor_engine.loaders.edgar.load import load_bulk
 from factor_engine.loaders.files.load import load_bar_files
+from factor_engine.loaders.fred.load import load_observation_files
 
 if TYPE_CHECKING:
     from factor_engine.loaders._runlog import LoadSummary
@@ -31,7 +32,9 @@ Where to look (psql, or any SQL client on the same database):
    where e.trade_date = (select max(trade_date) from marts.estimation_universe)
    order by e.factor_code, e.exposure_z;                         -- today's exposures
   select * from marts.fundamentals_pit where cik = 320193 and item_code = 'revenue';
-                                                                 -- Apple's TTM revenue, PIT"""
+                                                                 -- Apple's TTM revenue, PIT
+  select * from raw_fred.observations where fred_series_id = 'PAYEMS'
+   and observation_date = '2026-03-01';                          -- a value and its revisions"""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ def run_demo(database_url: str, *, show_progress: bool = True) -> DemoResult:
             [sample / "prices"],
             dataset=SAMPLE_DATASET,
             show_progress=show_progress,
+        ),
+        load_observation_files(
+            database_url, sorted((sample / "fred").glob("*.json.gz")), show_progress=show_progress
         ),
     ]
     return DemoResult(loads, build(database_url))

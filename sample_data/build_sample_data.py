@@ -3,7 +3,8 @@
 Run from the checkout with ../shared beside it: `.venv/bin/python sample_data/build_sample_data.py`.
 It writes small, faithful subsets (see README.md): for each sample company, the companyfacts
 facts of the concepts the factor core maps (dbt_project/seeds/fundamental_concepts.csv), the
-submissions header with the filings those facts cite, and the daily price file.
+submissions header with the filings those facts cite, and the daily price file; and the FRED
+releases of two series, as recorded.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ COMPANIES = {
 }
 
 
+# FRED releases recorded on five release days in 2026 (BLS data, public domain)
+FRED_SERIES = ["UNRATE", "PAYEMS"]
+
+
 def main() -> None:
     wanted = _wanted_concepts()
     for cik, tickers in COMPANIES.items():
@@ -41,6 +46,10 @@ def main() -> None:
         for ticker in tickers:
             source = SHARED / "prices" / "huge_us_stocks_2010_2017" / f"{ticker}.us.txt.gz"
             shutil.copyfile(source, _folder("prices") / source.name)
+    for series in FRED_SERIES:
+        for source in sorted((SHARED / "fred" / "api_json_vintages" / series).glob("*.json")):
+            target = _folder("fred") / f"{source.name}.gz"
+            target.write_bytes(gzip.compress(source.read_bytes(), mtime=0))
     print(f"sample data written to {HERE}")
 
 

@@ -12,6 +12,8 @@ that is already known, so a run cut short is finished by the next one.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +35,11 @@ from factor_engine.loaders.fred.parse import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from pathlib import Path
 
     from factor_engine.loaders.fred.client import FredClient
 
-__all__ = ["MAX_VINTAGES_PER_REQUEST", "load_series"]
+__all__ = ["MAX_VINTAGES_PER_REQUEST", "load_observation_files", "load_series"]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,79 @@ def load_series(
     return lander.summary
 
 
-class _SeriesLander:
+def load_observation_files(
+    database_url: str, paths: Iterable[Path], *, show_progress: bool = True
+) -> LoadSummary:
+    """Land saved `fred/series/observations` responses (JSON, optionally gzipped), e.g. from a
+    mirror or a download: the series is the file name up to its first '_' or '.'
+    (UNRATE.json, UNRATE_realtime_2026-08-07.json.gz). No network, no API key."""
+    files = sorted(paths)
+    with (
+        LoadRun(database_url, "fred", {"files": [str(path) for path in files]}) as run,
+        psycopg.connect(database_url, autocommit=True) as connection,
+    ):
+        lander = _ObservationLander(connection, run, unit="files")
+        for path in progress_bar(files, "FRED files", enabled=show_progress):
+            series_id = path.name.split(".")[0].split("_")[0].upper()
+            try:
+                observations = parse_observations(series_id, _read_json(path))
+                if observations.page.count > observations.page.size:
+                    raise DocumentError(
+                        f"one page of {observations.page.size} of {observations.page.count}"
+                        " observations: save the whole series"
+                    )
+                lander.land_rows(observations.rows, observations.rejected)
+                lander.summary.count_documents_landed += 1
+            except (OSError, ValueError) as error:  # DocumentError and bad JSON are ValueErrors
+                lander.fail(f"{series_id} ({path.name})", error)
+        run.record(lander.summary)
+    return lander.summary
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    content = path.read_bytes()
+    if path.suffix == ".gz":
+        content = gzip.decompress(content)
+    document = json.loads(content)
+    if not isinstance(document, dict):
+        raise DocumentError("not a JSON object")
+    return document
+
+
+class _ObservationLander:
+    """Lands batches of observations into realtime periods, within one run."""
+
+    def __init__(
+        self, connection: psycopg.Connection[Any], run: LoadRun, unit: str = "series"
+    ) -> None:
+        self.connection = connection
+        self.run = run
+        self.summary = LoadSummary("fred", load_id=run.load_id, unit=unit)
+
+    def land_rows(self, rows: pl.DataFrame, rejected: list[Rejected]) -> None:
+        """One batch in one transaction: staged, then merged into realtime periods."""
+        with self.connection.transaction():
+            stage_frame(self.connection, "raw_fred.observations", rows)
+            counts = run_sql_file(
+                self.connection,
+                "factor_engine.loaders.fred",
+                "merge_observations.sql",
+                {"load_id": self.run.load_id},
+            )
+        # new periods: rows inserted (statement 2) less rows joined into a period (4)
+        landed = counts[1] - counts[3]
+        self.run.quarantine(rejected)
+        self.summary.count_rows_seen += rows.height + len(rejected)
+        self.summary.count_rows_landed += max(landed, 0)
+        self.summary.count_rows_quarantined += len(rejected)
+
+    def fail(self, series_id: str, error: Exception) -> None:
+        self.run.give_up(self.summary, series_id, "could not load the series", error)
+
+
+class _SeriesLander(_ObservationLander):
+    """Fetches series from the FRED API and lands them."""
+
     def __init__(
         self,
         connection: psycopg.Connection[Any],
@@ -87,11 +162,9 @@ class _SeriesLander:
         run: LoadRun,
         observations_per_page: int,
     ) -> None:
-        self.connection = connection
+        super().__init__(connection, run)
         self.client = client
-        self.run = run
         self.observations_per_page = observations_per_page
-        self.summary = LoadSummary("fred", load_id=run.load_id, unit="series")
 
     def vintage_dates(self, series_id: str) -> list[dt.date]:
         dates: list[dt.date] = []
@@ -108,21 +181,7 @@ class _SeriesLander:
 
     def land(self, series_id: str, windows: list[Window]) -> None:
         for window in windows:
-            rows, rejected = self._fetch_window(series_id, window)
-            with self.connection.transaction():
-                stage_frame(self.connection, "raw_fred.observations", rows)
-                counts = run_sql_file(
-                    self.connection,
-                    "factor_engine.loaders.fred",
-                    "merge_observations.sql",
-                    {"load_id": self.run.load_id},
-                )
-            # new periods: rows inserted (statement 2) less rows joined into a period (4)
-            landed = counts[1] - counts[3]
-            self.run.quarantine(rejected)
-            self.summary.count_rows_seen += rows.height + len(rejected)
-            self.summary.count_rows_landed += max(landed, 0)
-            self.summary.count_rows_quarantined += len(rejected)
+            self.land_rows(*self._fetch_window(series_id, window))
         self._land_metadata(series_id)  # after the values: a refusal here loses none of them
         self.summary.count_documents_landed += 1
         log.info("fred: %s landed in %d window(s)", series_id, len(windows))
@@ -144,9 +203,6 @@ class _SeriesLander:
                 parse_series(series_id, document),
                 load_id=self.run.load_id,
             )
-
-    def fail(self, series_id: str, error: Exception) -> None:
-        self.run.give_up(self.summary, series_id, "could not load the series", error)
 
     def _fetch_window(self, series_id: str, window: Window) -> tuple[pl.DataFrame, list[Rejected]]:
         """Every page of the window's observations."""

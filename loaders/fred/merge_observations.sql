@@ -82,11 +82,12 @@ select
     fred_series_id,
     observation_date,
     realtime_start_date,
-    least(
-        realtime_end_date,
+    -- a value stays the published one until the day before the next one starts
+    coalesce(
         lead(realtime_start_date) over (
             partition by fred_series_id, observation_date order by realtime_start_date
-        ) - 1
+        ) - 1,
+        realtime_end_date
     ) as realtime_end_date
 from islands;
 

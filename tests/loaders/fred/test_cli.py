@@ -45,3 +45,16 @@ def test_without_a_valid_api_key_nothing_is_requested(
     assert result.exit_code == 1
     assert "FRED_API_KEY must hold your FRED API key" in result.output
     assert replay.arrivals == []
+
+
+def test_load_fred_from_saved_files_needs_no_key(migrated_database_url: str) -> None:
+    from fred_replay import FIXTURES
+
+    files = sorted((FIXTURES / "snapshots" / "UNRATE").glob("*.json.gz"))
+    env = {"DATABASE_URL": migrated_database_url, "FRED_API_KEY": ""}
+    result = CliRunner().invoke(
+        main, ["load", "fred", *[f"--file={path}" for path in files], "--no-progress"], env=env
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "fred load 1 succeeded: 5 files landed" in result.output

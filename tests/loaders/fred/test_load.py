@@ -161,11 +161,16 @@ def test_daily_snapshots_build_the_same_history_as_alfred(
     load_series(migrated_database_url, client, SERIES, show_progress=False)
 
     assert_every_release_is_reproduced(migrated_database_url)
-    alfred = [(p.date, p.start, p.end) for s in SERIES for p in fred.series[s].periods]
-    landed = table(migrated_database_url)
-    assert len(landed) == len(alfred)
-    # Snapshots know a value up to the last day they were asked, not that it is still current.
-    assert {row[3] for row in landed if row[3] > dt.date(2026, 8, 1)} == {dt.date(2026, 8, 10)}
+    # The same periods as ALFRED's, except that snapshots know a value up to the last day they
+    # were asked (2026-08-10), not that it is still current (9999-12-31).
+    last_asked = dt.date(2026, 8, 10)
+    alfred = {
+        (s, dt.date.fromisoformat(p.date), p.start, p.end if p.end.year < 9999 else last_asked)
+        for s in SERIES
+        for p in fred.series[s].periods
+    }
+    landed = {row[:4] for row in table(migrated_database_url)}
+    assert landed == alfred
 
 
 def test_vintages_after_snapshots_complete_the_same_history(
@@ -247,3 +252,27 @@ def test_a_server_that_ignores_paging_fails_the_series_instead_of_looping(
     client.close()
     assert summary.failures == ["T10Y2Y: paging: asked for items from offset 36, got 0"]
     assert table(migrated_database_url) == []
+
+
+def test_saved_responses_land_offline_like_daily_snapshots(
+    migrated_database_url: str, fred: FredReplay
+) -> None:
+    from factor_engine.loaders.fred.load import load_observation_files
+
+    files = sorted((FIXTURES / "snapshots").rglob("*.json.gz"))
+    files.append(FIXTURES / "T10Y2Y_desc_limit36.json")  # one page of a paged response
+
+    summary = load_observation_files(migrated_database_url, files, show_progress=False)
+
+    assert summary.count_documents_landed == 10
+    assert summary.failures == [
+        "T10Y2Y (T10Y2Y_desc_limit36.json): one page of 36 of 13104 observations:"
+        " save the whole series"
+    ]
+    assert_every_release_is_reproduced(migrated_database_url)
+    last_release = dt.date(2026, 8, 7)
+    assert {row[:4] for row in table(migrated_database_url)} == {
+        (s, dt.date.fromisoformat(p.date), p.start, min(p.end, last_release))
+        for s in SERIES
+        for p in fred.series[s].periods
+    }

@@ -1,0 +1,74 @@
+"""Benchmark: `factor-engine build` on a synthetic Russell-3000-sized market.
+
+Usage (from the checkout): .venv/bin/python bench/factor_build.py [--securities N] [--years Y]
+
+It creates a throwaway database on DATABASE_URL's server (default 127.0.0.1:5432), migrates
+it, lands the synthetic market (bench/synthetic_market.py), then times a full build, and an
+incremental build after one more session of bars lands (`build --since <that day>`). Targets
+(issue #4): full < 5 min, incremental < 5 s on the 2-core machines. Peak memory is the Python
+process's (dbt runs in-process); the server's own memory is not included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic_market import append_session, generate
+
+from factor_engine.core.build import build
+from factor_engine.core.migrate import migrate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--securities", type=int, default=3000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    arguments = parser.parse_args()
+
+    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"fe_bench_build_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        started = time.perf_counter()
+        market = generate(url, securities=arguments.securities, years=arguments.years)
+        generated = time.perf_counter() - started
+        full = build(url)
+        day = append_session(url, market)
+        incremental = build(url, since=day)
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"securities x sessions  {market.securities:,} x {len(market.sessions):,}")
+        print(
+            f"raw rows               {market.bars:,} bars, {market.facts:,} facts, "
+            f"{market.filings:,} filings (generated and landed in {generated:.1f} s)"
+        )
+        print(f"full build             {full.seconds:.1f} s")
+        print(f"incremental build      {incremental.seconds:.1f} s (one new session, {day})")
+        print(f"peak RSS (Python)      {peak_mib:,.0f} MiB")
+        for line in full.lines()[1:]:
+            print(line)
+    finally:
+        if not arguments.keep:
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+                )
+
+
+if __name__ == "__main__":
+    main()
