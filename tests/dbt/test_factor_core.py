@@ -181,3 +181,19 @@ def test_a_restatement_changes_exposures_only_from_its_acceptance_on(
     changed = sorted(day for day, value in restated.items() if abs(value - original[day]) > 1e-12)
     assert changed[0] == dt.date(2016, 3, 2)
     assert first_reported[0][0] < first_reported[0][1]
+
+
+def test_industries_come_from_the_sic_code_of_the_latest_submissions(
+    demo_database_url: str,
+) -> None:
+    assert rows(
+        demo_database_url,
+        "select ticker, sic_code, ff12_industry_code, ff49_industry_code from marts.securities"
+        " where ticker in ('AAPL', 'MSFT', 'MCD', 'NKE', 'HRI') order by ticker",
+    ) == [
+        ("AAPL", 3571, "BusEq", "Hardw"),
+        ("HRI", 7350, "Other", "BusSv"),
+        ("MCD", 5812, "Shops", "Meals"),
+        ("MSFT", 7372, "BusEq", "Softw"),
+        ("NKE", 3021, "Manuf", "Clths"),
+    ]

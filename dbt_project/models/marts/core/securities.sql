@@ -1,7 +1,7 @@
 {{ config(indexes=[{'columns': ['security_id'], 'unique': true}]) }}
 {#
     The security master: one row per security_id, delisted and dead companies included.
-    Industry is the Fama-French 12 group of the SIC code in the company's latest EDGAR
+    Industry is the Fama-French 12 and 49 group of the SIC code in the company's latest EDGAR
     submissions header; IBKR's industry is kept beside it as a cross-check.
 #}
 with
@@ -38,6 +38,10 @@ ff12 as (
     select * from {{ ref('ff12_sic_ranges') }}
 ),
 
+ff49 as (
+    select * from {{ ref('ff49_sic_ranges') }}
+),
+
 securities as (
     select distinct
         security_id,
@@ -70,6 +74,8 @@ select
         as security_name,
     coalesce(ff12.ff12_industry_number, 12) as ff12_industry_number,
     coalesce(ff12.ff12_industry_code, 'Other') as ff12_industry_code,
+    coalesce(ff49.ff49_industry_number, 49) as ff49_industry_number,
+    coalesce(ff49.ff49_industry_code, 'Other') as ff49_industry_code,
     coalesce(latest_contracts.currency, 'USD') as currency
 from securities
 inner join identifiers on securities.security_id = identifiers.security_id
@@ -77,3 +83,5 @@ left join latest_companies on identifiers.cik = latest_companies.cik
 left join latest_contracts on identifiers.ib_con_id = latest_contracts.ib_con_id
 left join ff12
     on latest_companies.sic_code between ff12.sic_code_from and ff12.sic_code_to
+left join ff49
+    on latest_companies.sic_code between ff49.sic_code_from and ff49.sic_code_to
