@@ -82,6 +82,7 @@ def main(*, verbose: bool) -> None:
       factor-engine db start     # a local PostgreSQL under .factor-engine/
       factor-engine migrate      # create the schemas, roles and raw tables
       factor-engine doctor       # check what is there
+      factor-engine demo         # land the bundled sample data and build every factor
 
     Set DATABASE_URL (postgresql://user@host:port/dbname) to use another server instead.
     """
