@@ -87,7 +87,9 @@ def refresh_continuous_aggregates(database_url: str, *, since: dt.date | None = 
             "select format('%I.%I', view_schema, view_name)"
             " from timescaledb_information.continuous_aggregates where view_schema = 'marts'"
         ).fetchall()
-        start = sql.Literal(since) if since else sql.NULL
+        # a refresh covers whole buckets only: start a month early so the one holding `since`
+        # is recomputed too
+        start = sql.Literal(since - dt.timedelta(days=35)) if since else sql.NULL
         for (name,) in names:
             connection.execute(
                 sql.SQL("call refresh_continuous_aggregate({}, {}, null)").format(
