@@ -6,7 +6,8 @@ adds what is known on its day, and an unchanged value just extends its period. W
 the whole ALFRED history is fetched, in windows of at most 2,000 vintage dates (FRED refuses
 more in one request), and the periods the windows cut are joined up again by the merge
 (`merge_observations.sql`). Each window lands in one transaction; running again changes nothing
-that is already known, so a run cut short is finished by the next one.
+that is already known, so a run cut short is finished by the next one. Saved observations
+responses land the same way from files (`load_observation_files`), without network or key.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def load_observation_files(
                     )
                 lander.land_rows(observations.rows, observations.rejected)
                 lander.summary.count_documents_landed += 1
-            except (OSError, ValueError) as error:  # DocumentError and bad JSON are ValueErrors
+            except (OSError, EOFError, ValueError) as error:  # bad gzip, bad JSON, bad document
                 lander.fail(f"{series_id} ({path.name})", error)
         run.record(lander.summary)
     return lander.summary
