@@ -22,7 +22,7 @@ import polars as pl
 import psycopg
 
 from factor_engine.loaders._http import SourceError
-from factor_engine.loaders._landing import land_frame, run_sql_file, stage_frame
+from factor_engine.loaders._landing import DocumentLog, land_frame, run_sql_file, stage_frame
 from factor_engine.loaders._progress import progress_bar
 from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected
 from factor_engine.loaders.fred.parse import (
@@ -88,23 +88,30 @@ def load_observation_files(
 ) -> LoadSummary:
     """Land saved `fred/series/observations` responses (JSON, optionally gzipped), e.g. from a
     mirror or a download: the series is the file name up to its first '_' or '.'
-    (UNRATE.json, UNRATE_realtime_2026-08-07.json.gz). No network, no API key."""
+    (UNRATE.json, UNRATE_realtime_2026-08-07.json.gz). No network, no API key. A file landed
+    before with the same content is skipped."""
     files = sorted(paths)
     with (
         LoadRun(database_url, "fred", {"files": [str(path) for path in files]}) as run,
         psycopg.connect(database_url, autocommit=True) as connection,
     ):
         lander = _ObservationLander(connection, run, unit="files")
+        documents = DocumentLog(connection, "fred")
         for path in progress_bar(files, "FRED files", enabled=show_progress):
             series_id = path.name.split(".")[0].split("_")[0].upper()
+            content, location = path.read_bytes(), f"file:{path.resolve()}"
+            if documents.is_landed(location, content):
+                lander.summary.count_documents_unchanged += 1
+                continue
             try:
-                observations = parse_observations(series_id, _read_json(path))
+                observations = parse_observations(series_id, _read_json(path.name, content))
                 if observations.page.count > observations.page.size:
                     raise DocumentError(
                         f"one page of {observations.page.size} of {observations.page.count}"
                         " observations: save the whole series"
                     )
                 lander.land_rows(observations.rows, observations.rejected)
+                documents.record(location, content, load_id=run.load_id)
                 lander.summary.count_documents_landed += 1
             except (OSError, EOFError, ValueError) as error:  # bad gzip, bad JSON, bad document
                 lander.fail(f"{series_id} ({path.name})", error)
@@ -112,9 +119,8 @@ def load_observation_files(
     return lander.summary
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    content = path.read_bytes()
-    if path.suffix == ".gz":
+def _read_json(name: str, content: bytes) -> dict[str, Any]:
+    if name.endswith(".gz"):
         content = gzip.decompress(content)
     document = json.loads(content)
     if not isinstance(document, dict):

@@ -56,5 +56,10 @@ def test_load_fred_from_saved_files_needs_no_key(migrated_database_url: str) -> 
         main, ["load", "fred", *[f"--file={path}" for path in files], "--no-progress"], env=env
     )
 
+    again = CliRunner().invoke(
+        main, ["load", "fred", *[f"--file={path}" for path in files], "--no-progress"], env=env
+    )
+
     assert result.exit_code == 0, result.output
     assert "fred load 1 succeeded: 5 files landed" in result.output
+    assert "fred load 2 succeeded: 0 files landed, 5 unchanged" in again.output
