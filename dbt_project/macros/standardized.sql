@@ -20,3 +20,11 @@
             / nullif(stddev_samp({{ value }}) filter (where is_in_estu) over ({{ partition }}), 0)
     end
 {%- endmacro %}
+
+{#
+    `value` clipped to [-bound, bound], null staying null (least/greatest skip nulls, so a bare
+    greatest(least(null, 3), -3) would give 3).
+#}
+{% macro clipped(value, bound=3) -%}
+    case when {{ value }} is not null then greatest(least({{ value }}, {{ bound }}), -{{ bound }}) end
+{%- endmacro %}

@@ -93,10 +93,15 @@ with_universe as (
 first_pass as (
     select
         *,
-        greatest(least(
-            {{ standardized('raw_value', 'partition by trade_date, descriptor_code') }}, 3
-        ), -3) as trimmed_z
+        {{ standardized('raw_value', 'partition by trade_date, descriptor_code') }} as first_z
     from with_universe
+),
+
+trimmed as (
+    select
+        *,
+        {{ clipped('first_z') }} as trimmed_z
+    from first_pass
 )
 
 select
@@ -107,4 +112,4 @@ select
     market_cap_usd,
     is_in_estu,
     {{ standardized('trimmed_z', 'partition by trade_date, descriptor_code') }} as descriptor_z
-from first_pass
+from trimmed

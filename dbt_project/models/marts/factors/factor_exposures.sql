@@ -161,13 +161,18 @@ nonlinear_size_residuals as (
     ) as slope
 ),
 
+nonlinear_size_standardised as (
+    select
+        *,
+        {{ standardized('residual', 'partition by trade_date') }} as residual_z
+    from nonlinear_size_residuals
+),
+
 nonlinear_size_trimmed as (
     select
         *,
-        greatest(least(
-            {{ standardized('residual', 'partition by trade_date') }}, 3
-        ), -3) as trimmed
-    from nonlinear_size_residuals
+        {{ clipped('residual_z') }} as trimmed
+    from nonlinear_size_standardised
 ),
 
 nonlinear_size as (
