@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
@@ -21,10 +22,10 @@ from psycopg.types.json import Jsonb
 from factor_engine.core.embedded import process_alive
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from types import TracebackType
 
-__all__ = ["LoadRun", "LoadSummary", "Rejected"]
+__all__ = ["LoadRun", "LoadSummary", "Rejected", "load_session"]
 
 log = logging.getLogger(__name__)
 
@@ -207,3 +208,19 @@ class LoadRun:
                     (load_id,),
                 )
                 log.warning("load run %d was abandoned by a process that died", load_id)
+
+
+@contextmanager
+def load_session(
+    database_url: str, source: str, arguments: Mapping[str, Any], *, unit: str
+) -> Iterator[tuple[LoadRun, psycopg.Connection[Any], LoadSummary]]:
+    """A loader run: its log row, a landing connection in autocommit (each batch's
+    `with connection.transaction()` is then a real transaction) and the summary, whose counts
+    the log row takes when the work ends without an exception."""
+    with (
+        LoadRun(database_url, source, arguments) as run,
+        psycopg.connect(database_url, autocommit=True) as connection,
+    ):
+        summary = LoadSummary(source, load_id=run.load_id, unit=unit)
+        yield run, connection, summary
+        run.record(summary)

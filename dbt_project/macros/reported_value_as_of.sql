@@ -18,3 +18,22 @@
         limit 1
     )
 {%- endmacro %}
+
+{#
+    Lateral subquery: the latest reporting period (start and end) of `outer`'s company and
+    item whose duration bucket matches `bucket_condition` (e.g. "= 'annual'"), among the facts
+    usable on `outer`.snapshot_date. Reads the `facts` CTE in scope.
+#}
+{% macro latest_period_known(outer, bucket_condition) -%}
+    select
+        facts.period_start_date,
+        facts.period_end_date
+    from facts
+    where
+        facts.cik = {{ outer }}.cik
+        and facts.item_code = {{ outer }}.item_code
+        and facts.duration_bucket {{ bucket_condition }}
+        and facts.usable_from_date <= {{ outer }}.snapshot_date
+    order by facts.period_end_date desc
+    limit 1
+{%- endmacro %}

@@ -16,7 +16,7 @@ import psycopg
 
 from factor_engine.loaders._landing import DocumentLog, land_frame, sha256
 from factor_engine.loaders._progress import progress_bar
-from factor_engine.loaders._runlog import LoadRun, LoadSummary
+from factor_engine.loaders._runlog import LoadRun, LoadSummary, load_session
 from factor_engine.loaders.files.parse import BarFileError, display_name, parse_bar_file
 
 if TYPE_CHECKING:
@@ -51,15 +51,14 @@ def load_bar_files(
     """Land every bar file; `dataset` defaults to each file's folder name."""
     files = bar_files(paths)
     arguments = {"paths": [str(path) for path in files], "dataset": dataset}
-    with (
-        LoadRun(database_url, "files", arguments) as run,
-        psycopg.connect(database_url, autocommit=True) as connection,
+    with load_session(database_url, "files", arguments, unit="files") as (
+        run,
+        connection,
+        summary,
     ):
-        summary = LoadSummary("files", load_id=run.load_id, unit="files")
         documents = DocumentLog(connection, "files")
         for path in progress_bar(files, "bar files", enabled=show_progress):
             _land_file(connection, run, documents, summary, path, dataset or path.parent.name)
-        run.record(summary)
     return summary
 
 

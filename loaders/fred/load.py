@@ -24,7 +24,7 @@ import psycopg
 from factor_engine.loaders._http import SourceError
 from factor_engine.loaders._landing import DocumentLog, land_frame, run_sql_file, stage_frame
 from factor_engine.loaders._progress import progress_bar
-from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected
+from factor_engine.loaders._runlog import LoadRun, LoadSummary, Rejected, load_session
 from factor_engine.loaders.fred.parse import (
     DocumentError,
     Page,
@@ -64,11 +64,8 @@ def load_series(
     """Fetch and land each series; one that fails is quarantined and the others go on."""
     wanted = list(dict.fromkeys(series_id.strip().upper() for series_id in series_ids))
     arguments = {"series": wanted, "vintages": vintages}
-    with (
-        LoadRun(database_url, "fred", arguments) as run,
-        psycopg.connect(database_url, autocommit=True) as connection,
-    ):
-        lander = _SeriesLander(connection, client, run, observations_per_page)
+    with load_session(database_url, "fred", arguments, unit="series") as session:
+        lander = _SeriesLander(session, client, observations_per_page)
         for series_id in progress_bar(wanted, "FRED series", enabled=show_progress):
             try:
                 windows: list[Window] = [None]
@@ -79,7 +76,6 @@ def load_series(
                 lander.land(series_id, windows)
             except (SourceError, DocumentError) as error:
                 lander.fail(series_id, error)
-        run.record(lander.summary)
     return lander.summary
 
 
@@ -91,12 +87,10 @@ def load_observation_files(
     (UNRATE.json, UNRATE_realtime_2026-08-07.json.gz). No network, no API key. A file landed
     before with the same content is skipped."""
     files = sorted(paths)
-    with (
-        LoadRun(database_url, "fred", {"files": [str(path) for path in files]}) as run,
-        psycopg.connect(database_url, autocommit=True) as connection,
-    ):
-        lander = _ObservationLander(connection, run, unit="files")
-        documents = DocumentLog(connection, "fred")
+    arguments = {"files": [str(path) for path in files]}
+    with load_session(database_url, "fred", arguments, unit="files") as session:
+        lander = _ObservationLander(session)
+        documents = DocumentLog(lander.connection, "fred")
         for path in progress_bar(files, "FRED files", enabled=show_progress):
             series_id = path.name.split(".")[0].split("_")[0].upper()
             content, location = path.read_bytes(), f"file:{path.resolve()}"
@@ -111,11 +105,10 @@ def load_observation_files(
                         " observations: save the whole series"
                     )
                 lander.land_rows(observations.rows, observations.rejected)
-                documents.record(location, content, load_id=run.load_id)
+                documents.record(location, content, load_id=lander.run.load_id)
                 lander.summary.count_documents_landed += 1
             except (OSError, EOFError, ValueError) as error:  # bad gzip, bad JSON, bad document
                 lander.fail(f"{series_id} ({path.name})", error)
-        run.record(lander.summary)
     return lander.summary
 
 
@@ -131,12 +124,8 @@ def _read_json(name: str, content: bytes) -> dict[str, Any]:
 class _ObservationLander:
     """Lands batches of observations into realtime periods, within one run."""
 
-    def __init__(
-        self, connection: psycopg.Connection[Any], run: LoadRun, unit: str = "series"
-    ) -> None:
-        self.connection = connection
-        self.run = run
-        self.summary = LoadSummary("fred", load_id=run.load_id, unit=unit)
+    def __init__(self, session: tuple[LoadRun, psycopg.Connection[Any], LoadSummary]) -> None:
+        self.run, self.connection, self.summary = session
 
     def land_rows(self, rows: pl.DataFrame, rejected: list[Rejected]) -> None:
         """One batch in one transaction: staged, then merged into realtime periods."""
@@ -164,12 +153,11 @@ class _SeriesLander(_ObservationLander):
 
     def __init__(
         self,
-        connection: psycopg.Connection[Any],
+        session: tuple[LoadRun, psycopg.Connection[Any], LoadSummary],
         client: FredClient,
-        run: LoadRun,
         observations_per_page: int,
     ) -> None:
-        super().__init__(connection, run)
+        super().__init__(session)
         self.client = client
         self.observations_per_page = observations_per_page
 

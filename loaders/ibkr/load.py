@@ -18,7 +18,7 @@ from psycopg import sql
 
 from factor_engine.loaders._landing import land_frame
 from factor_engine.loaders._progress import progress_bar
-from factor_engine.loaders._runlog import LoadRun, LoadSummary
+from factor_engine.loaders._runlog import LoadRun, LoadSummary, load_session
 from factor_engine.loaders.ibkr.client import IbkrError
 from factor_engine.loaders.ibkr.parse import BAR_TYPES, bars_frame, contracts_frame, duration_since
 
@@ -60,11 +60,12 @@ def load_symbols(
 ) -> LoadSummary:
     """Land each symbol's contract and bars; a symbol IB refuses is quarantined, others go on."""
     wanted = list(dict.fromkeys(symbol.strip().upper() for symbol in symbols))
-    with (
-        LoadRun(database_url, "ibkr", {"symbols": wanted, "years": years}) as run,
-        psycopg.connect(database_url, autocommit=True) as connection,
+    arguments = {"symbols": wanted, "years": years}
+    with load_session(database_url, "ibkr", arguments, unit="symbols") as (
+        run,
+        connection,
+        summary,
     ):
-        summary = LoadSummary("ibkr", load_id=run.load_id, unit="symbols")
         today = gateway.current_date()
         for symbol in progress_bar(wanted, "IBKR symbols", enabled=show_progress):
             try:
@@ -72,7 +73,6 @@ def load_symbols(
                 summary.count_documents_landed += 1
             except IbkrError as error:
                 run.give_up(summary, symbol, "could not load the symbol", error)
-        run.record(summary)
     return summary
 
 

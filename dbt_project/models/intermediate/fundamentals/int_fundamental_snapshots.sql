@@ -32,28 +32,10 @@ latest_periods as (
         balance.period_end_date as instant_date
     from snapshots
     left join lateral (
-        select
-            facts.period_start_date,
-            facts.period_end_date
-        from facts
-        where
-            facts.cik = snapshots.cik
-            and facts.item_code = snapshots.item_code
-            and facts.duration_bucket = 'annual'
-            and facts.usable_from_date <= snapshots.snapshot_date
-        order by facts.period_end_date desc
-        limit 1
+        {{ latest_period_known('snapshots', "= 'annual'") }}
     ) as fiscal_year on snapshots.item_kind in ('flow', 'per_share')
     left join lateral (
-        select facts.period_end_date
-        from facts
-        where
-            facts.cik = snapshots.cik
-            and facts.item_code = snapshots.item_code
-            and facts.duration_bucket = 'instant'
-            and facts.usable_from_date <= snapshots.snapshot_date
-        order by facts.period_end_date desc
-        limit 1
+        {{ latest_period_known('snapshots', "= 'instant'") }}
     ) as balance on snapshots.item_kind in ('stock', 'shares')
 ),
 

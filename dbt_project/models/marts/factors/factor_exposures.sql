@@ -188,27 +188,14 @@ nonlinear_size as (
     from nonlinear_size_trimmed
 ),
 
+{# the union's columns, named once: both sides must list them in the same order #}
+{%- set style_columns = ['trade_date', 'security_id', 'market_cap_usd', 'factor_code',
+                         'is_in_estu', 'ff12_industry_code', 'raw_value', 'exposure'] %}
 all_styles as (
-    select
-        trade_date,
-        security_id,
-        market_cap_usd,
-        factor_code,
-        is_in_estu,
-        ff12_industry_code,
-        raw_value,
-        exposure
+    select {{ style_columns | join(', ') }}
     from restandardised
     union all
-    select
-        trade_date,
-        security_id,
-        market_cap_usd,
-        factor_code,
-        is_in_estu,
-        ff12_industry_code,
-        raw_value,
-        exposure
+    select {{ style_columns | join(', ') }}
     from nonlinear_size
 ),
 
