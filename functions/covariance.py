@@ -1,0 +1,208 @@
+"""Factor covariance forecasts: USE4's pipeline (Methodology Notes §4), one forecast per date.
+
+For each date t, from factor returns up to and including t:
+
+1. EWMA covariance with Newey-West serial-correlation terms twice: once with the volatility
+   half-life (its diagonal gives volatilities), once with the correlation half-life (gives
+   correlations); ``F0 = diag(sigma) rho diag(sigma)``.
+2. Eigenfactor risk adjustment: simulate returns from F0, re-estimate, measure how far each
+   eigenfactor's variance is under-forecast, and scale it back up (MN App. B, the simulated
+   variant B7 that production USE4 uses).
+3. Volatility regime adjustment: scale the whole matrix by lambda_F squared, where lambda_F is
+   the EWMA of the factors' cross-sectional bias statistic (MN §4.3).
+
+Missing factor returns (a factor born later, an industry empty on some days) are handled
+pairwise: each entry uses the dates where both factors have returns, and the correlation matrix
+is projected back to positive semi-definite. USE4 uses the EM algorithm instead (ADR 0011).
+Forecasts are daily variances; scale by the horizon in sessions for longer horizons.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from factor_engine.functions.ewma import ewma_decay, running_ewma_root
+
+__all__ = [
+    "eigenfactor_risk_adjustment",
+    "factor_covariance_history",
+    "newey_west_covariance_history",
+    "regime_multipliers",
+    "standard_simulations",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+# Simulation lengths are rounded up to whole months of sessions, so one simulated set serves
+# many dates while the history is still short.
+_WINDOW_STEP = 21
+
+
+def newey_west_covariance_history(returns: FloatArray, half_life: float, lags: int) -> FloatArray:
+    """EWMA covariance of zero-mean returns with Newey-West lags, as of every date.
+
+    ``returns`` is (T, K) with NaN for missing values. Entry (t, i, j) uses returns up to t:
+    ``Gamma_l = sum_s w_s r_s r_{s-l}' / sum_s w_s`` over dates where both are present, and
+    ``C = Gamma_0 + sum_l (1 - l / (lags + 1)) (Gamma_l + Gamma_l')`` (Bartlett weights). NaN
+    where a pair has no common date yet.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> history = newey_west_covariance_history(np.array([[1.0], [-1.0]]), 1.0, 0)
+    >>> history[:, 0, 0].tolist()
+    [1.0, 1.0]
+    """
+    n_dates, n_factors = returns.shape
+    decay = ewma_decay(half_life)
+    present = np.isfinite(returns)
+    values = np.where(present, returns, 0.0)
+    mask = present.astype(np.float64)
+    sums = np.zeros((lags + 1, n_factors, n_factors))
+    weights = np.zeros((lags + 1, n_factors, n_factors))
+    history = np.full((n_dates, n_factors, n_factors), np.nan)
+    bartlett = 1.0 - np.arange(lags + 1) / (lags + 1)
+    for t in range(n_dates):
+        sums *= decay
+        weights *= decay
+        for lag in range(min(lags, t) + 1):
+            sums[lag] += np.outer(values[t], values[t - lag])
+            weights[lag] += np.outer(mask[t], mask[t - lag])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gammas = np.where(weights > 0, sums / weights, 0.0)
+        covariance = gammas[0].copy()
+        for lag in range(1, lags + 1):
+            covariance += bartlett[lag] * (gammas[lag] + gammas[lag].T)
+        covariance[weights[0] == 0] = np.nan
+        history[t] = covariance
+    return history
+
+
+def _nearest_correlation(correlation: FloatArray) -> FloatArray:
+    """Clip negative eigenvalues and rescale to a unit diagonal (a PSD correlation matrix)."""
+    eigenvalues, eigenvectors = np.linalg.eigh((correlation + correlation.T) / 2)
+    if eigenvalues.min() >= 0:
+        return correlation
+    clipped = (eigenvectors * np.maximum(eigenvalues, 0.0)) @ eigenvectors.T
+    scale = np.sqrt(np.diag(clipped))
+    rescaled: FloatArray = clipped / np.outer(scale, scale)
+    return rescaled
+
+
+def standard_simulations(
+    n_observations: int, n_factors: int, half_life: float, simulations: int, seed: int
+) -> FloatArray:
+    """EWMA covariance estimates of ``simulations`` samples of independent standard normals.
+
+    Shape (simulations, n_factors, n_factors). Any covariance's simulated estimates follow from
+    these by scaling in its eigenbasis, so one set serves every date with the same number of
+    observations; the top-left k x k blocks serve any k factors.
+    """
+    rng = np.random.default_rng((seed, n_observations, n_factors))
+    weights = ewma_decay(half_life) ** np.arange(n_observations)[::-1]
+    weights /= weights.sum()
+    draws = rng.standard_normal((simulations, n_observations, n_factors))
+    estimates: FloatArray = (draws * weights[None, :, None]).transpose(0, 2, 1) @ draws
+    return estimates
+
+
+def eigenfactor_risk_adjustment(covariance: FloatArray, simulated: FloatArray) -> FloatArray:
+    """Scale each eigenfactor's variance by its simulated forecast bias squared (MN eq. B7).
+
+    In the eigenbasis of ``covariance`` (eigenvalues d0) the simulated estimates are
+    ``sqrt(d0) W_m sqrt(d0)`` for standard estimates W_m (``standard_simulations``); the bias of
+    eigenfactor k is ``v_k = sqrt(mean_m(true_mk / estimated_mk))``, true_mk the variance d0
+    gives simulated eigenfactor k. The adjusted matrix is ``U0 diag(v^2 d0) U0'``.
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    eigenvalues = np.maximum(eigenvalues, 0.0)
+    n_factors = eigenvalues.size
+    if n_factors < 2 or simulated.shape[0] < 1:
+        return covariance
+    scale = np.sqrt(eigenvalues)
+    block = simulated[:, :n_factors, :n_factors]
+    estimated_values, estimated_vectors = np.linalg.eigh(block * np.outer(scale, scale))
+    true_values = np.einsum("mik,i->mk", estimated_vectors**2, eigenvalues)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(estimated_values > 0, true_values / estimated_values, 1.0)
+    bias = np.sqrt(ratios.mean(axis=0))
+    adjusted: FloatArray = (eigenvectors * (bias**2 * eigenvalues)) @ eigenvectors.T
+    return (adjusted + adjusted.T) / 2
+
+
+def regime_multipliers(
+    returns: FloatArray, forecast_volatility: FloatArray, half_life: float
+) -> FloatArray:
+    """lambda_t: EWMA over dates up to t of the cross-sectional bias statistic squared, rooted.
+
+    ``forecast_volatility[t]`` is the forecast made at t (for t+1): date t's standardised
+    return uses the forecast of t-1. ``B_t^2 = mean_k (r_kt / sigma_k,t-1)^2`` over factors with
+    both. Dates before the first standardised return get 1.
+    """
+    n_dates = returns.shape[0]
+    squared_bias = np.full(n_dates, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        standardised = returns[1:] / forecast_volatility[:-1]
+    usable = np.isfinite(standardised)
+    counts = usable.sum(axis=1)
+    totals = np.where(usable, standardised**2, 0.0).sum(axis=1)
+    squared_bias[1:] = np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
+    return running_ewma_root(squared_bias, half_life)
+
+
+def factor_covariance_history(
+    returns: FloatArray,
+    *,
+    volatility_half_life: float,
+    volatility_lags: int,
+    correlation_half_life: float,
+    correlation_lags: int,
+    regime_half_life: float,
+    eigen_simulations: int,
+    seed: int,
+    min_observations: int = 2,
+    output_rows: npt.NDArray[np.bool_] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Forecast covariance as of every date (after both adjustments) and the regime multiplier.
+
+    Returns ``(covariances (T, K, K), lambda_F (T,))``. A factor with fewer than
+    ``min_observations`` returns so far has NaN rows and columns. Rows outside ``output_rows``
+    (default: all) are computed only as far as the regime multiplier needs (no eigen
+    simulation) and are returned as NaN, which keeps incremental runs cheap. The regime
+    multiplier standardises returns by volatilities before the eigenfactor adjustment (which
+    barely moves single-factor volatilities), so it does not depend on those rows either.
+    Simulations depend only on the number of observations (rounded up to a month of
+    sessions, at most two correlation half-lives), the factor count and the seed: a date's
+    forecast is the same whichever run computes it.
+    """
+    volatility = newey_west_covariance_history(returns, volatility_half_life, volatility_lags)
+    correlation = newey_west_covariance_history(returns, correlation_half_life, correlation_lags)
+    counts = np.cumsum(np.isfinite(returns), axis=0)
+    n_dates, n_factors = returns.shape
+    adjusted = np.full((n_dates, n_factors, n_factors), np.nan)
+    forecast_volatility = np.full((n_dates, n_factors), np.nan)
+    simulations: dict[int, FloatArray] = {}
+    longest = int(2 * correlation_half_life)
+    for t in range(n_dates):
+        alive = np.flatnonzero(counts[t] >= min_observations)
+        if alive.size == 0:
+            continue
+        sigma = np.sqrt(np.maximum(np.diag(volatility[t])[alive], 0.0))
+        block = correlation[t][np.ix_(alive, alive)]
+        scale = np.sqrt(np.maximum(np.diag(block), 1e-300))
+        rho = np.nan_to_num(block / np.outer(scale, scale))
+        np.fill_diagonal(rho, 1.0)
+        base = np.outer(sigma, sigma) * _nearest_correlation(rho)
+        forecast_volatility[t, alive] = sigma
+        if output_rows is None or output_rows[t]:
+            window = min(-(-int(counts[t][alive].max()) // _WINDOW_STEP) * _WINDOW_STEP, longest)
+            if window not in simulations:
+                simulations[window] = standard_simulations(
+                    window, n_factors, correlation_half_life, eigen_simulations, seed
+                )
+            adjusted[t][np.ix_(alive, alive)] = eigenfactor_risk_adjustment(
+                base, simulations[window]
+            )
+    multipliers = regime_multipliers(returns, forecast_volatility, regime_half_life)
+    return adjusted * (multipliers**2)[:, None, None], multipliers

@@ -1,0 +1,406 @@
+"""The risk model's imperative shell: read marts with COPY, run the model, COPY into risk.*.
+
+Everything numerical happens in the pure modules (``model.py`` and below); this module only
+moves data and keeps the run log (``risk.model_runs``). With ``since``, the model still reads
+and recurses over the whole history (forecasts are recursive), but only rewrites outputs from
+that date on and simulates eigenfactor biases only for those dates and month ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+from psycopg import sql
+
+from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import psycopg
+
+    from factor_engine.functions.model_config import ModelConfig
+
+__all__ = ["RiskRunSummary", "read_panel", "run_risk_model"]
+
+logger = logging.getLogger(__name__)
+
+_NULL = r"\N"
+
+
+@dataclass
+class RiskRunSummary:
+    model_run_id: int
+    model_code: str
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    count_factors: int = 0
+    count_securities: int = 0
+    row_counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    validation: list[tuple[str, int, float | None, float, float | None]] = field(
+        default_factory=list
+    )
+
+    def lines(self) -> list[str]:
+        seconds = sum(self.timings.values())
+        lines = [
+            f"risk model {self.model_code} (run {self.model_run_id}) in {seconds:.1f} s: "
+            f"{self.count_factors} factors, {self.count_securities:,} securities, "
+            f"{self.first_date} .. {self.last_date}",
+            *(
+                f"  {table:<32} {count:>12,} rows written"
+                for table, count in self.row_counts.items()
+            ),
+            "  validation (monthly forecasts): family, portfolios, mean bias, share in band, MRAD",
+        ]
+        lines += [
+            f"    {family:<26} {count:>5} {_number(bias)} {share:>6.0%} {_number(mrad)}"
+            for family, count, bias, share, mrad in self.validation
+        ]
+        return lines
+
+
+def _number(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:>6.2f}"
+
+
+def run_risk_model(
+    connection: psycopg.Connection[Any],
+    config: ModelConfig,
+    *,
+    since: dt.date | None = None,
+) -> RiskRunSummary:
+    """Estimate ``config``'s model on the marts and store it; one ``risk.model_runs`` row."""
+    model_run_id = _start_run(connection, config, since)
+    summary = RiskRunSummary(model_run_id, config.preset)
+    try:
+        with _timed(summary, "read"):
+            panel, return_dates = read_panel(connection, config)
+        summary.first_date, summary.last_date = _as_date(panel.dates[0]), _as_date(panel.dates[-1])
+        summary.count_securities = panel.security_ids.size
+        output_rows = panel.dates >= np.datetime64(since or dt.date.min, "D")
+        with _timed(summary, "estimate"):
+            model = estimate_risk_model(panel, config, output_rows)
+        summary.count_factors = len(model.factor_codes)
+        with _timed(summary, "write"):
+            _write(connection, summary, config, panel, return_dates, model, output_rows, since)
+        _finish_run(connection, summary, panel, status="succeeded")
+    except Exception as error:
+        connection.rollback()
+        _finish_run(connection, summary, None, status="failed", error=str(error))
+        raise
+    return summary
+
+
+def read_panel(
+    connection: psycopg.Connection[Any], config: ModelConfig
+) -> tuple[Panel, np.ndarray]:
+    """The model's inputs from the marts, as dense date x security arrays."""
+    styles = list(config.styles)
+    query = sql.SQL(files(__package__).joinpath("risk_panel.sql").read_text()).format(
+        style_columns=sql.SQL(",\n        ").join(
+            sql.SQL("max(exposure_z) filter (where factor_code = {}) as {}").format(
+                sql.Literal(code), sql.Identifier(code)
+            )
+            for code in styles
+        ),
+        style_names=sql.SQL(", ").join(sql.Identifier("exposures", code) for code in styles),
+        styles=sql.Literal(styles),
+        industry_scheme=sql.Literal(config.industry_scheme),
+    )
+    frame = _copy_out(connection, query)
+    if frame.is_empty():
+        msg = "no factor exposures in marts.factor_exposures: run `factor-engine build` first"
+        raise ValueError(msg)
+    frame = frame.with_columns(pl.col("is_estimation_universe").eq("t").cast(pl.Float64))
+    dates, date_index = np.unique(frame["as_of_date"].to_numpy(), return_inverse=True)
+    security_ids, security_index = np.unique(frame["security_id"].to_numpy(), return_inverse=True)
+    industries = frame.select("security_id", "industry_code").unique("security_id")
+    industry_codes = tuple(sorted(industries["industry_code"].drop_nulls().unique().to_list()))
+    industry_lookup = dict(zip(industries["security_id"], industries["industry_code"], strict=True))
+    shape = (dates.size, security_ids.size)
+
+    def dense(column: str, fill: float = np.nan) -> np.ndarray:
+        array = np.full(shape, fill)
+        array[date_index, security_index] = frame[column].to_numpy()
+        return array
+
+    style_array = np.full((*shape, len(styles)), np.nan)
+    style_array[date_index, security_index] = frame.select(styles).to_numpy()
+    factor_prefix = "market" if config.industry_scheme == "none" else config.industry_scheme
+    panel = Panel(
+        dates=dates.astype("datetime64[D]"),
+        security_ids=security_ids.astype(np.int64),
+        returns=dense("next_return"),
+        market_cap=dense("market_cap_usd"),
+        in_estimation_universe=dense("is_estimation_universe", 0.0).astype(bool),
+        styles=style_array,
+        industry=np.array(
+            [
+                industry_codes.index(code) if code is not None else -1
+                for code in (industry_lookup[security] for security in security_ids)
+            ],
+            dtype=np.int64,
+        ),
+        industry_codes=tuple(
+            f"industry_{factor_prefix}_{code.lower()}" if factor_prefix != "market" else "market"
+            for code in industry_codes
+        ),
+        style_codes=tuple(styles),
+    )
+    return_dates = (
+        frame.group_by("as_of_date").agg(pl.col("return_date").first()).sort("as_of_date")
+    )
+    return panel, return_dates["return_date"].to_numpy().astype("datetime64[D]")
+
+
+def _write(
+    connection: psycopg.Connection[Any],
+    summary: RiskRunSummary,
+    config: ModelConfig,
+    panel: Panel,
+    return_dates: np.ndarray,
+    model: RiskModel,
+    output_rows: np.ndarray,
+    since: dt.date | None,
+) -> None:
+    stamp = {"model_code": config.preset, "model_run_id": summary.model_run_id}
+    realised_rows = np.flatnonzero(
+        output_rows & ~np.isnat(return_dates) & np.isfinite(model.r_squared)
+    )
+    outputs = {
+        "risk.factor_returns": ("trade_date", _factor_returns(model, return_dates, realised_rows)),
+        "risk.regression_statistics": (
+            "trade_date",
+            pl.DataFrame(
+                {
+                    "trade_date": return_dates[realised_rows],
+                    "r_squared": model.r_squared[realised_rows],
+                    "count_observations": model.count_observations[realised_rows],
+                    "count_factors": np.full(realised_rows.size, len(model.factor_codes)),
+                }
+            ),
+        ),
+        "risk.specific_returns": (
+            "trade_date",
+            _specific_returns(panel, model, return_dates, realised_rows),
+        ),
+        "risk.factor_covariances": ("as_of_date", _covariances(panel, model, output_rows)),
+        "risk.specific_risks": ("as_of_date", _specific_risks(panel, model, output_rows)),
+        "risk.regime_multipliers": (
+            "as_of_date",
+            pl.DataFrame(
+                {
+                    "as_of_date": panel.dates[output_rows],
+                    "factor_multiplier": model.factor_multiplier[output_rows],
+                    "specific_multiplier": model.specific_multiplier[output_rows],
+                }
+            ),
+        ),
+    }
+    for table, (date_column, frame) in outputs.items():
+        connection.execute(
+            sql.SQL("delete from {} where model_code = %s and {} >= %s").format(
+                sql.Identifier(*table.split(".")), sql.Identifier(date_column)
+            ),
+            (config.preset, since or dt.date.min),
+        )
+        summary.row_counts[table] = _copy_in(
+            connection, table, frame.with_columns(**{k: pl.lit(v) for k, v in stamp.items()})
+        )
+    statistics, summaries = _validation_frames(model)
+    stamp_run = pl.lit(summary.model_run_id).alias("model_run_id")
+    summary.row_counts["risk.validation_statistics"] = _copy_in(
+        connection, "risk.validation_statistics", statistics.with_columns(stamp_run)
+    )
+    _copy_in(connection, "risk.validation_summaries", summaries.with_columns(stamp_run))
+    summary.validation = [
+        (
+            row["portfolio_family"],
+            row["count_portfolios"],
+            row["mean_bias_statistic"],
+            row["share_within_band"],
+            row["mrad"],
+        )
+        for row in summaries.iter_rows(named=True)
+    ]
+
+
+def _factor_returns(model: RiskModel, return_dates: np.ndarray, rows: np.ndarray) -> pl.DataFrame:
+    n_factors = len(model.factor_codes)
+    return pl.DataFrame(
+        {
+            "trade_date": np.repeat(return_dates[rows], n_factors),
+            "factor_code": np.tile(np.array(model.factor_codes), rows.size),
+            "factor_return": model.factor_returns[rows].ravel(),
+            "standard_error": model.standard_errors[rows].ravel(),
+            "t_stat": model.t_stats[rows].ravel(),
+        },
+        nan_to_null=True,
+    ).filter(pl.col("factor_return").is_not_null())
+
+
+def _specific_returns(
+    panel: Panel, model: RiskModel, return_dates: np.ndarray, rows: np.ndarray
+) -> pl.DataFrame:
+    residuals = model.residuals[rows]
+    row, column = np.nonzero(np.isfinite(residuals))
+    return pl.DataFrame(
+        {
+            "trade_date": return_dates[rows][row],
+            "security_id": panel.security_ids[column],
+            "specific_return": residuals[row, column],
+            "is_estimation_universe": panel.in_estimation_universe[rows][row, column],
+        }
+    )
+
+
+def _covariances(panel: Panel, model: RiskModel, output_rows: np.ndarray) -> pl.DataFrame:
+    covariances = model.covariances[output_rows]
+    date, first, second = np.nonzero(np.isfinite(covariances))
+    codes = np.array(model.factor_codes)
+    return pl.DataFrame(
+        {
+            "as_of_date": panel.dates[output_rows][date],
+            "factor_code": codes[first],
+            "other_factor_code": codes[second],
+            "covariance": covariances[date, first, second],
+        }
+    )
+
+
+def _specific_risks(panel: Panel, model: RiskModel, output_rows: np.ndarray) -> pl.DataFrame:
+    volatility = model.specific_volatility[output_rows]
+    row, column = np.nonzero(np.isfinite(volatility))
+    return pl.DataFrame(
+        {
+            "as_of_date": panel.dates[output_rows][row],
+            "security_id": panel.security_ids[column],
+            "specific_volatility": volatility[row, column],
+            "time_series_volatility": model.time_series_volatility[output_rows][row, column],
+            "structural_volatility": model.structural_volatility[output_rows][row, column],
+            "blend_weight": model.blend_weight[output_rows][row, column],
+        },
+        nan_to_null=True,
+    )
+
+
+def _validation_frames(model: RiskModel) -> tuple[pl.DataFrame, pl.DataFrame]:
+    statistics, summaries = [], []
+    for family in model.validation:
+        result = family.summary
+        counts = np.maximum(result.count_periods, 1)
+        statistics.append(
+            pl.DataFrame(
+                {
+                    "portfolio_family": family.family,
+                    "portfolio_code": list(family.portfolio_codes),
+                    "count_periods": result.count_periods,
+                    "bias_statistic": result.bias,
+                    "band_low": 1 - np.sqrt(2 / counts),
+                    "band_high": 1 + np.sqrt(2 / counts),
+                    "is_within_band": result.is_within_band,
+                },
+                nan_to_null=True,
+            )
+        )
+        summaries.append(
+            {
+                "portfolio_family": family.family,
+                "count_portfolios": len(family.portfolio_codes),
+                "mean_bias_statistic": _finite_or_none(
+                    float(np.nanmean(result.bias)) if np.isfinite(result.bias).any() else np.nan
+                ),
+                "share_within_band": float(result.is_within_band.mean()),
+                "mrad": _finite_or_none(result.mrad),
+                "rolling_bias_p05": _finite_or_none(result.rolling_bias_p05),
+                "rolling_bias_p95": _finite_or_none(result.rolling_bias_p95),
+            }
+        )
+    return pl.concat(statistics), pl.DataFrame(summaries, infer_schema_length=None)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _start_run(
+    connection: psycopg.Connection[Any], config: ModelConfig, since: dt.date | None
+) -> int:
+    row = connection.execute(
+        "insert into risk.model_runs (model_code, model_version, parameters, since_date)"
+        " values (%s, %s, %s, %s) returning model_run_id",
+        (config.preset, config.version, json.dumps(config.as_json()), since),
+    ).fetchone()
+    connection.commit()
+    assert row is not None
+    return int(row[0])
+
+
+def _finish_run(
+    connection: psycopg.Connection[Any],
+    summary: RiskRunSummary,
+    panel: Panel | None,
+    *,
+    status: str,
+    error: str | None = None,
+) -> None:
+    connection.execute(
+        "update risk.model_runs set status = %s, error = %s, timings = %s,"
+        " data_as_of_date = %s, finished_at = now() where model_run_id = %s",
+        (status, error, json.dumps(summary.timings), summary.last_date, summary.model_run_id),
+    )
+    connection.commit()
+
+
+@contextmanager
+def _timed(summary: RiskRunSummary, step: str) -> Iterator[None]:
+    """Add the step's seconds to the summary's timings, and log it."""
+    logger.info("risk model: %s", step)
+    started = time.perf_counter()
+    yield
+    summary.timings[step] = round(time.perf_counter() - started, 3)
+
+
+def _copy_out(connection: psycopg.Connection[Any], query: sql.Composable) -> pl.DataFrame:
+    bound = sql.SQL("copy ({}) to stdout (format csv, header)").format(query)
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, cursor.copy(bound) as copy:
+        for chunk in _chunks(copy):
+            buffer.write(chunk)
+    buffer.seek(0)
+    return pl.read_csv(buffer, try_parse_dates=True, infer_schema_length=None)
+
+
+def _chunks(copy: Any) -> Iterator[bytes]:
+    while data := copy.read():
+        yield bytes(data)
+
+
+def _copy_in(connection: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> int:
+    if frame.is_empty():
+        return 0
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, null_value=_NULL)
+    columns = sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
+    statement = sql.SQL("copy {} ({}) from stdin (format csv, null {})").format(
+        sql.Identifier(*table.split(".")), columns, sql.Literal(_NULL)
+    )
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(buffer.getvalue())
+    return frame.height
+
+
+def _as_date(value: np.datetime64) -> dt.date:
+    return dt.date.fromisoformat(str(value.astype("datetime64[D]")))

@@ -1,0 +1,49 @@
+-- The risk model's input panel: one row per session and security with complete exposures.
+-- Each row holds what was known at the close of as_of_date (exposures, market cap, ESTU
+-- membership) and the return the security earned over the next session (null when that
+-- session is not in the data yet). The placeholders in braces are filled by psycopg.sql with
+-- identifiers and literals: the styles pivoted into columns, the industry scheme.
+with
+
+exposures as (
+    select
+        trade_date,
+        security_id,
+        {style_columns}
+    from marts.factor_exposures
+    where factor_code = any({styles})
+    group by trade_date, security_id
+)
+
+select
+    exposures.trade_date as as_of_date,
+    calendar.next_trade_date as return_date,
+    exposures.security_id,
+    next_prices.return_1d as next_return,
+    prices.market_cap_usd,
+    universe.security_id is not null as is_estimation_universe,
+    case {industry_scheme}
+        when 'ff12' then securities.ff12_industry_code
+        when 'ff49' then securities.ff49_industry_code
+        else 'market'
+    end as industry_code,
+    {style_names}
+from exposures
+inner join marts.trading_calendar as calendar
+    on exposures.trade_date = calendar.trade_date
+inner join marts.daily_prices as prices
+    on
+        exposures.security_id = prices.security_id
+        and exposures.trade_date = prices.trade_date
+inner join marts.securities as securities
+    on exposures.security_id = securities.security_id
+left join marts.daily_prices as next_prices
+    on
+        exposures.security_id = next_prices.security_id
+        and calendar.next_trade_date = next_prices.trade_date
+left join marts.estimation_universe as universe
+    on
+        exposures.security_id = universe.security_id
+        and exposures.trade_date = universe.trade_date
+where prices.market_cap_usd > 0
+order by as_of_date, exposures.security_id

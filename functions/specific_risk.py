@@ -1,0 +1,200 @@
+"""Specific (idiosyncratic) risk: USE4's pipeline (Methodology Notes §5), vectorised over stocks.
+
+1. Time-series forecast: EWMA variance of each stock's specific returns times a Newey-West
+   multiplier from its own EWMA autocorrelations.
+2. Structural model for short or fat-tailed histories: regress ln(sigma_TS) on exposures over
+   the well-behaved estimation-universe names, blend ``gamma sigma_TS + (1 - gamma) sigma_STR``.
+3. Bayesian shrinkage towards the cap-weighted mean of the stock's size decile.
+4. Volatility regime adjustment with the cap-weighted cross-sectional bias of specific returns.
+
+Arrays are (T, N): dates by securities, NaN where a value is missing. Volatilities are daily.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from factor_engine.functions.ewma import ewma_decay, running_ewma_root
+
+__all__ = [
+    "blend_with_structural_model",
+    "blending_coefficients",
+    "shrink_by_size_decile",
+    "specific_regime_multipliers",
+    "time_series_specific_volatility",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Bounds on the Newey-West multiplier of a single stock's variance: its own autocorrelations
+# are noisy, and a multiplier outside these would say more about noise than about risk.
+_NEWEY_WEST_BOUNDS = (0.5, 2.0)
+# USE4 eq. 5.5: full weight on the time series from 180 returns, none below 60.
+_MIN_HISTORY, _FULL_HISTORY = 60, 180
+# An interquartile range of a normal distribution spans 1.35 standard deviations.
+_IQR_TO_STD = 1.35
+
+
+def time_series_specific_volatility(
+    residuals: FloatArray, half_life: float, lags: int, autocorrelation_half_life: float
+) -> FloatArray:
+    """EWMA specific volatility with a per-stock Newey-West multiplier, as of every row.
+
+    Row t uses residuals of rows up to t. NaN until a stock has two residuals.
+    """
+    n_dates, n_securities = residuals.shape
+    present = np.isfinite(residuals)
+    values = np.where(present, residuals, 0.0)
+    decay, autocorrelation_decay = ewma_decay(half_life), ewma_decay(autocorrelation_half_life)
+    variance_sum = np.zeros(n_securities)
+    variance_weight = np.zeros(n_securities)
+    lagged_sums = np.zeros((lags + 1, n_securities))
+    lagged_weights = np.zeros((lags + 1, n_securities))
+    counts = np.zeros(n_securities)
+    bartlett = 1.0 - np.arange(lags + 1) / (lags + 1)
+    volatility = np.full((n_dates, n_securities), np.nan)
+    for t in range(n_dates):
+        variance_sum = decay * variance_sum + values[t] ** 2
+        variance_weight = decay * variance_weight + present[t]
+        lagged_sums *= autocorrelation_decay
+        lagged_weights *= autocorrelation_decay
+        for lag in range(min(lags, t) + 1):
+            lagged_sums[lag] += values[t] * values[t - lag]
+            lagged_weights[lag] += present[t] & present[t - lag]
+        counts += present[t]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gammas = np.where(lagged_weights > 0, lagged_sums / lagged_weights, 0.0)
+            autocorrelations = np.where(gammas[0] > 0, gammas[1:] / gammas[0], 0.0)
+            multiplier = 1.0 + 2.0 * (bartlett[1:, None] * autocorrelations).sum(axis=0)
+            variance = variance_sum / variance_weight * np.clip(multiplier, *_NEWEY_WEST_BOUNDS)
+        volatility[t] = np.where(counts >= 2, np.sqrt(variance), np.nan)
+    return volatility
+
+
+def blending_coefficients(window: FloatArray) -> FloatArray:
+    """USE4's gamma per stock from its trailing window of specific returns (W, N).
+
+    ``gamma = clip((h - 60) / 120, 0, 1) * clip(exp(1 - Z), 0, 1)`` with h the number of
+    returns and ``Z = |sigma_eq - sigma_robust| / sigma_robust``, sigma_robust = IQR / 1.35:
+    short histories and fat tails lean on the structural model.
+    """
+    counts = np.isfinite(window).sum(axis=0)
+    ordered = np.sort(window, axis=0)  # NaN sort last
+    columns = np.arange(window.shape[1])
+    last = np.maximum(counts - 1, 0)
+    lower = ordered[np.floor(0.25 * last).astype(int), columns]
+    upper = ordered[np.ceil(0.75 * last).astype(int), columns]
+    values = np.where(np.isfinite(window), window, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        robust = (upper - lower) / _IQR_TO_STD
+        mean = values.sum(axis=0) / counts
+        squares = np.where(np.isfinite(window), (window - mean) ** 2, 0.0).sum(axis=0)
+        equal = np.sqrt(squares / (counts - 1))
+        tail = np.abs(equal - robust) / robust
+        history_weight = np.clip((counts - _MIN_HISTORY) / (_FULL_HISTORY - _MIN_HISTORY), 0, 1)
+        gamma = history_weight * np.clip(np.exp(1.0 - tail), 0.0, 1.0)
+    return np.where(np.isfinite(gamma), gamma, 0.0)
+
+
+def blend_with_structural_model(
+    time_series_volatility: FloatArray,
+    gamma: FloatArray,
+    exposures: FloatArray,
+    market_cap: FloatArray,
+    in_estimation_universe: BoolArray,
+) -> tuple[FloatArray, FloatArray]:
+    """One date: ``gamma sigma_TS + (1 - gamma) sigma_STR``; returns (blend, sigma_STR).
+
+    ``exposures`` (N, K) holds industry dummies and styles (no country column: industry
+    dummies already span it). ln(sigma_TS) is regressed on them with sqrt-cap weights over
+    ESTU names with gamma = 1; ``sigma_STR = E0 exp(X b)``, E0 the cap-weighted mean ratio
+    of sigma_TS to exp(X b) over those names (it undoes the log's downward bias, "slightly
+    above 1" as USE4 says). With too few such names, sigma_STR is their cap-weighted mean.
+    """
+    usable = np.isfinite(exposures).all(axis=1)
+    fitting = (
+        in_estimation_universe
+        & usable
+        & (gamma >= 1.0)
+        & np.isfinite(time_series_volatility)
+        & (time_series_volatility > 0)
+        & (market_cap > 0)
+    )
+    structural = np.full(gamma.shape, np.nan)
+    if fitting.sum() > exposures.shape[1] + 1:
+        root_weight = market_cap[fitting] ** 0.25
+        coefficients, *_ = np.linalg.lstsq(
+            exposures[fitting] * root_weight[:, None],
+            np.log(time_series_volatility[fitting]) * root_weight,
+            rcond=None,
+        )
+        fitted = np.exp(exposures[usable] @ coefficients)
+        ratios = time_series_volatility[fitting] / np.exp(exposures[fitting] @ coefficients)
+        structural[usable] = np.average(ratios, weights=market_cap[fitting]) * fitted
+    elif fitting.any():
+        structural[:] = np.average(time_series_volatility[fitting], weights=market_cap[fitting])
+    time_series = np.where(np.isfinite(time_series_volatility), time_series_volatility, 0.0)
+    weight = np.where(np.isfinite(time_series_volatility), gamma, 0.0)
+    blend = np.where(
+        np.isfinite(structural),
+        weight * time_series + (1.0 - weight) * np.nan_to_num(structural),
+        np.where(weight > 0, time_series, np.nan),
+    )
+    return blend, structural
+
+
+def shrink_by_size_decile(
+    volatility: FloatArray,
+    market_cap: FloatArray,
+    in_estimation_universe: BoolArray,
+    intensity: float,
+) -> FloatArray:
+    """One date: Bayesian shrinkage towards the cap-weighted mean of the size decile.
+
+    ``sigma_SH = v mean_s + (1 - v) sigma``, ``v = q|sigma - mean_s| / (std_s + q|sigma -
+    mean_s|)``; deciles from ESTU market-cap breakpoints, statistics over ESTU members (mean
+    cap-weighted, std equal-weighted), applied to every stock with a cap.
+    """
+    reference = in_estimation_universe & np.isfinite(volatility) & (market_cap > 0)
+    if reference.sum() < 10:
+        return volatility
+    edges = np.quantile(market_cap[reference], np.linspace(0.1, 0.9, 9))
+    decile = np.searchsorted(edges, market_cap, side="right")
+    shrunk = volatility.copy()
+    for group in range(10):
+        members = reference & (decile == group)
+        targets = (decile == group) & np.isfinite(volatility)
+        if members.sum() < 2:
+            continue
+        mean = np.average(volatility[members], weights=market_cap[members])
+        spread = volatility[members].std(ddof=1)
+        distance = intensity * np.abs(volatility[targets] - mean)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weight = np.where(spread + distance > 0, distance / (spread + distance), 0.0)
+        shrunk[targets] = weight * mean + (1.0 - weight) * volatility[targets]
+    return shrunk
+
+
+def specific_regime_multipliers(
+    residuals: FloatArray,
+    forecast_volatility: FloatArray,
+    cap_weight: FloatArray,
+    half_life: float,
+) -> FloatArray:
+    """lambda_S as of every row: EWMA of ``B_t^2 = sum_n w_n (u_nt / sigma_n,t-1)^2``, rooted.
+
+    ``forecast_volatility[t]`` is the forecast for row t's residuals (made before them), and
+    ``cap_weight[t]`` the ESTU cap weights then (zero outside the ESTU).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        squared = (residuals / forecast_volatility) ** 2
+    usable = np.isfinite(squared) & (cap_weight > 0)
+    weights = np.where(usable, cap_weight, 0.0)
+    totals = weights.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bias = np.where(
+            totals > 0, (weights * np.where(usable, squared, 0.0)).sum(axis=1) / totals, np.nan
+        )
+    return running_ewma_root(bias, half_life)
