@@ -1,8 +1,7 @@
 """The `factor-engine` command line.
 
 Every command reads `DATABASE_URL`; without it, commands use the embedded cluster that
-`factor-engine db start` runs. Commands arrive with the issues that make them work: loaders,
-build and risk come later.
+`factor-engine db start` runs.
 """
 
 from __future__ import annotations
@@ -27,6 +26,8 @@ from factor_engine.core.doctor import examine
 from factor_engine.core.embedded import EmbeddedCluster, EmbeddedClusterError
 from factor_engine.core.migrate import MigrationError, migrate
 from factor_engine.core.settings import Settings, SettingsError
+from factor_engine.functions.jobs import MissingInputsError
+from factor_engine.functions.model_config import PRESETS, preset
 from factor_engine.loaders._http import SourceError
 from factor_engine.loaders.edgar.client import MissingUserAgentError
 from factor_engine.loaders.edgar.load import BulkSourceError, UnknownTickerError
@@ -34,7 +35,10 @@ from factor_engine.loaders.fred.client import MissingApiKeyError
 from factor_engine.loaders.ibkr.client import IbkrConnectionError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from factor_engine.core.doctor import Check
+    from factor_engine.functions.model_config import ModelConfig
     from factor_engine.loaders._runlog import LoadSummary
 
 __all__ = ["main"]
@@ -52,6 +56,7 @@ _EXPECTED_ERRORS = (
     SourceError,
     UnknownTickerError,
     BulkSourceError,
+    MissingInputsError,
 )
 _MARKS = {True: "ok  ", False: "FAIL", None: "    "}
 
@@ -205,6 +210,126 @@ def build_command(since: datetime.datetime | None, select: tuple[str, ...]) -> N
         click.echo(line)
 
 
+def _model_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The risk model's options, shared by `risk` and `run`."""
+    options = [
+        click.option(
+            "--since",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            help="Rewrite outputs from this session on only (YYYY-MM-DD); default: all.",
+        ),
+        click.option(
+            "--preset",
+            type=click.Choice(sorted(PRESETS)),
+            default="use4s",
+            show_default=True,
+            help="use4s reacts faster (USE4's 1-month horizon), use4l is steadier.",
+        ),
+        click.option(
+            "--styles",
+            help="Comma-separated style factors (default: all eleven), e.g. size,momentum.",
+        ),
+        click.option(
+            "--industries",
+            type=click.Choice(["ff12", "ff49", "none"]),
+            help="Industry factors: Fama-French 12 or 49, or none (default: ff49).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _model_config(preset_name: str, styles: str | None, industries: str | None) -> ModelConfig:
+    try:
+        chosen = tuple(code.strip() for code in styles.split(",")) if styles else None
+        return preset(preset_name).with_factors(chosen, industries)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
+@main.command("risk")
+@_model_options
+def risk_command(
+    since: datetime.datetime | None, preset: str, styles: str | None, industries: str | None
+) -> None:
+    """Estimate the risk model from the factor exposures and store it in risk.*.
+
+    Daily factor returns (constrained WLS), factor covariance (Newey-West, eigenfactor and
+    volatility regime adjusted), specific risk (time series, structural model, size-decile
+    shrinkage) and validation statistics of test portfolios; the run is logged in
+    risk.model_runs with every parameter.
+
+    \b
+    Examples:
+      factor-engine risk
+      factor-engine risk --preset use4l --since 2017-11-01
+      factor-engine risk --styles size,book_to_price,momentum --industries none
+    """
+    from factor_engine.core.pipeline import run_risk
+
+    summary = run_risk(
+        resolve_database_url(Settings.from_env()),
+        _model_config(preset, styles, industries),
+        since=since.date() if since else None,
+    )
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command("run")
+@_model_options
+@click.option(
+    "--load",
+    "sources",
+    multiple=True,
+    type=click.Choice(["edgar", "fred", "ibkr"]),
+    help="Refresh this source's tracked companies, series or symbols first (repeatable).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+def run_command(
+    since: datetime.datetime | None,
+    preset: str,
+    styles: str | None,
+    industries: str | None,
+    sources: tuple[str, ...],
+    *,
+    no_progress: bool,
+) -> None:
+    """The daily job: load, then build, then risk.
+
+    The load step refreshes what the database already tracks (EDGAR companies, FRED series,
+    IBKR symbols landed before) from each --load source; build and risk then recompute
+    from --since on.
+
+    \b
+    Examples:
+      factor-engine run --since 2017-11-01
+      factor-engine run --load edgar --load fred --since 2026-11-20   # needs the sources' settings
+    """
+    from factor_engine.core.pipeline import run_pipeline
+
+    settings = Settings.from_env()
+    result = run_pipeline(
+        resolve_database_url(settings),
+        settings,
+        _model_config(preset, styles, industries),
+        sources=sources,
+        since=since.date() if since else None,
+        show_progress=not no_progress,
+    )
+    lines = [
+        *(f"skipped {note}" for note in result.skipped),
+        *(summary.line() for summary in result.loads),
+        *result.build.lines(),
+        *result.risk.lines(),
+    ]
+    for line in lines:
+        click.echo(line)
+    if not all(summary.succeeded for summary in result.loads):
+        sys.exit(1)
+
+
 @main.command("demo")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def demo_command(*, no_progress: bool) -> None:
@@ -219,7 +344,7 @@ def demo_command(*, no_progress: bool) -> None:
     result = run_demo(resolve_database_url(Settings.from_env()), show_progress=not no_progress)
     for summary in result.loads:
         click.echo(summary.line())
-    for line in result.build.lines():
+    for line in [*result.build.lines(), *result.risk.lines()]:
         click.echo(line)
     click.echo(WHERE_TO_LOOK)
 

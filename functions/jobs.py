@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
+import psycopg
 from psycopg import sql
 
 from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
@@ -27,15 +28,17 @@ from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    import psycopg
-
     from factor_engine.functions.model_config import ModelConfig
 
-__all__ = ["RiskRunSummary", "read_panel", "run_risk_model"]
+__all__ = ["MissingInputsError", "RiskRunSummary", "read_panel", "run_risk_model"]
 
 logger = logging.getLogger(__name__)
 
 _NULL = r"\N"
+
+
+class MissingInputsError(RuntimeError):
+    """The marts the risk model reads are absent or empty."""
 
 
 @dataclass
@@ -119,10 +122,14 @@ def read_panel(
         styles=sql.Literal(styles),
         industry_scheme=sql.Literal(config.industry_scheme),
     )
-    frame = _copy_out(connection, query)
+    try:
+        frame = _copy_out(connection, query)
+    except psycopg.errors.UndefinedTable as error:
+        msg = f"the factor core is not built ({error.diag.message_primary}): run `factor-engine build`"
+        raise MissingInputsError(msg) from error
     if frame.is_empty():
         msg = "no factor exposures in marts.factor_exposures: run `factor-engine build` first"
-        raise ValueError(msg)
+        raise MissingInputsError(msg)
     frame = frame.with_columns(pl.col("is_estimation_universe").eq("t").cast(pl.Float64))
     dates, date_index = np.unique(frame["as_of_date"].to_numpy(), return_inverse=True)
     security_ids, security_index = np.unique(frame["security_id"].to_numpy(), return_inverse=True)

@@ -137,10 +137,12 @@ def blend_with_structural_model(
         structural[:] = np.average(time_series_volatility[fitting], weights=market_cap[fitting])
     time_series = np.where(np.isfinite(time_series_volatility), time_series_volatility, 0.0)
     weight = np.where(np.isfinite(time_series_volatility), gamma, 0.0)
+    # no structural model yet (no well-behaved names early in the history): the time series
+    # is all there is
     blend = np.where(
         np.isfinite(structural),
         weight * time_series + (1.0 - weight) * np.nan_to_num(structural),
-        np.where(weight > 0, time_series, np.nan),
+        time_series_volatility,
     )
     return blend, structural
 

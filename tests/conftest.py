@@ -22,6 +22,7 @@ import pytest
 from databases import throwaway_database
 from login_roles import LoginRoleFactory
 
+from factor_engine.core.demo import run_demo
 from factor_engine.core.embedded import EmbeddedCluster
 from factor_engine.core.migrate import migrate
 from factor_engine.core.settings import Settings
@@ -63,6 +64,15 @@ def database_url(server_url: str) -> Iterator[str]:
     """The session database, migrated to head."""
     with throwaway_database(server_url, "session") as url:
         migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(server_url: str) -> Iterator[str]:
+    """`factor-engine demo` once per session: migrated, sample data landed, factor core built,
+    risk model estimated."""
+    with throwaway_database(server_url, "demo") as url:
+        run_demo(url, show_progress=False)
         yield url
 
 

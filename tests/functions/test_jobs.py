@@ -1,0 +1,142 @@
+"""The risk model run against the demo database: what it stores, incremental runs, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from factor_engine.core.cli import main
+from factor_engine.core.demo import DEMO_MODEL
+from factor_engine.functions.jobs import MissingInputsError, run_risk_model
+
+
+def rows(url: str, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as connection:
+        return connection.execute(query, parameters).fetchall()
+
+
+def test_the_demo_run_is_logged_with_its_parameters(demo_database_url: str) -> None:
+    [(status, parameters, as_of, timings)] = rows(
+        demo_database_url,
+        "select status, parameters, data_as_of_date, timings from risk.model_runs"
+        " where model_run_id = (select min(model_run_id) from risk.model_runs)",
+    )
+    assert status == "succeeded"
+    assert parameters["preset"] == "use4s"
+    assert parameters["volatility_half_life"] == 84
+    assert parameters["styles"] == ["size", "book_to_price", "momentum"]
+    assert as_of == dt.date(2017, 11, 10)
+    assert set(timings) == {"read", "estimate", "write"}
+
+
+def test_every_session_with_a_regression_has_all_outputs(demo_database_url: str) -> None:
+    [(missing_returns, missing_covariance, missing_specific)] = rows(
+        demo_database_url,
+        """
+        with sessions as (
+            -- a covariance needs two returns: forecasts start the session after the first
+            select trade_date from risk.regression_statistics where model_code = 'use4s'
+            order by trade_date offset 1
+        )
+        select
+            count(*) filter (where (select count(*) from risk.factor_returns as f
+                where f.model_code = 'use4s' and f.trade_date = s.trade_date) <> 4),
+            count(*) filter (where (select count(*) from risk.factor_covariances as c
+                where c.model_code = 'use4s' and c.as_of_date = s.trade_date) <> 16),
+            count(*) filter (where not exists (select from risk.specific_risks as r
+                where r.model_code = 'use4s' and r.as_of_date = s.trade_date))
+        from sessions as s
+        """,
+    )
+    assert (missing_returns, missing_covariance, missing_specific) == (0, 0, 0)
+    [(count_sessions,)] = rows(demo_database_url, "select count(*) from risk.regression_statistics")
+    assert count_sessions > 1_500
+
+
+def test_the_regression_fits_and_its_industry_free_constraint(demo_database_url: str) -> None:
+    [(low, high, observations)] = rows(
+        demo_database_url,
+        "select min(r_squared), max(r_squared), min(count_observations)"
+        " from risk.regression_statistics",
+    )
+    assert 0 <= low < high <= 1
+    assert observations > 4  # more stocks than the four factors, every day
+
+
+def test_validation_statistics_are_stored_per_run(demo_database_url: str) -> None:
+    summaries = dict(
+        rows(
+            demo_database_url,
+            "select portfolio_family, mean_bias_statistic from risk.validation_summaries"
+            " where model_run_id = (select min(model_run_id) from risk.model_runs)",
+        )
+    )
+    assert set(summaries) >= {"factors", "random_factor_portfolios"}
+    assert 0.5 < summaries["factors"] < 1.5
+    [(count, low, high)] = rows(
+        demo_database_url,
+        "select count_periods, band_low, band_high from risk.validation_statistics"
+        " where portfolio_code = 'size' order by model_run_id limit 1",
+    )
+    assert count > 70
+    assert high - 1 == pytest.approx(1 - low) == pytest.approx((2 / count) ** 0.5)
+
+
+def test_an_incremental_run_rewrites_the_same_values(demo_database_url: str) -> None:
+    since = dt.date(2017, 10, 2)
+    query = """
+        select as_of_date, factor_code, other_factor_code, covariance
+        from risk.factor_covariances where model_code = 'use4s' and as_of_date >= %s
+        union all
+        select as_of_date, security_id::text, 'specific', specific_volatility
+        from risk.specific_risks where model_code = 'use4s' and as_of_date >= %s
+        order by 1, 2, 3
+    """
+    before = rows(demo_database_url, query, since, since)
+    with psycopg.connect(demo_database_url) as connection:
+        summary = run_risk_model(connection, DEMO_MODEL, since=since)
+    after = rows(demo_database_url, query, since, since)
+    assert after == before
+    # only the sessions from `since` on were rewritten
+    assert summary.row_counts["risk.factor_covariances"] == 16 * len({row[0] for row in before})
+
+
+def test_a_database_without_the_factor_core_is_a_clear_error(migrated_database_url: str) -> None:
+    with (
+        psycopg.connect(migrated_database_url) as connection,
+        pytest.raises(MissingInputsError, match="run `factor-engine build`"),
+    ):
+        run_risk_model(connection, DEMO_MODEL)
+    [(status, error)] = rows(migrated_database_url, "select status, error from risk.model_runs")
+    assert status == "failed"
+    assert "not built" in error
+
+
+def test_the_cli_runs_the_model_and_rejects_unknown_styles(
+    demo_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", demo_database_url)
+    runner = CliRunner()
+    bad = runner.invoke(main, ["risk", "--styles", "size,charisma"])
+    assert bad.exit_code == 2
+    assert "charisma" in bad.output
+    good = runner.invoke(
+        main,
+        [
+            "run",
+            "--since",
+            "2017-11-01",
+            "--styles",
+            "size,book_to_price,momentum",
+            "--industries",
+            "none",
+        ],
+    )
+    assert good.exit_code == 0, good.output
+    assert "build succeeded" in good.output
+    assert "risk model use4s" in good.output
+    assert "validation (monthly forecasts)" in good.output
