@@ -125,7 +125,8 @@ def read_panel(
     try:
         frame = _copy_out(connection, query)
     except psycopg.errors.UndefinedTable as error:
-        msg = f"the factor core is not built ({error.diag.message_primary}): run `factor-engine build`"
+        missing = error.diag.message_primary
+        msg = f"the factor core is not built ({missing}): run `factor-engine build`"
         raise MissingInputsError(msg) from error
     if frame.is_empty():
         msg = "no factor exposures in marts.factor_exposures: run `factor-engine build` first"

@@ -68,7 +68,7 @@ def test_eigenfactor_adjustment_raises_the_smallest_eigenfactors_most() -> None:
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_factors=st.integers(2, 7), gaps=st.booleans())
 def test_forecasts_are_symmetric_positive_semi_definite(
-    seed: int, n_factors: int, gaps: bool
+    seed: int, n_factors: int, *, gaps: bool
 ) -> None:
     rng = np.random.default_rng(seed)
     returns = rng.standard_normal((120, n_factors)) * rng.uniform(0.001, 0.02, n_factors)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factor_engine.functions.regression import fit_cross_section
 
+Array = npt.NDArray[Any]
 
-def _market(seed: int, n: int = 400, n_industries: int = 6, n_styles: int = 3):
+
+def _market(
+    seed: int, n: int = 400, n_industries: int = 6, n_styles: int = 3
+) -> tuple[Array, Array, Array, Array, Array]:
     rng = np.random.default_rng(seed)
     industry = np.arange(n) % n_industries
     rng.shuffle(industry)
@@ -22,7 +29,9 @@ def _market(seed: int, n: int = 400, n_industries: int = 6, n_styles: int = 3):
     return returns, styles, industry, cap, true
 
 
-def _kkt_solution(returns, styles, industry, cap, n_industries):
+def _kkt_solution(
+    returns: Array, styles: Array, industry: Array, cap: Array, n_industries: int
+) -> tuple[Array, Array]:
     """Direct constrained WLS: minimise (r - Xf)'V(r - Xf) s.t. c'f = 0, by its KKT system."""
     n = returns.size
     design = np.zeros((n, 1 + n_industries + styles.shape[1]))

@@ -17,7 +17,8 @@ def test_perfect_forecasts_sit_in_the_band_and_twice_too_small_ones_do_not() -> 
     perfect = summarise_bias(standardised)
     assert perfect.is_within_band.mean() > 0.9  # 95% expected
     assert 0.15 < perfect.mrad < 0.2  # USE4 App. A: about 0.17 for normal returns
-    assert 0.55 < perfect.rolling_bias_p05 < 0.75 and 1.25 < perfect.rolling_bias_p95 < 1.45
+    assert 0.55 < perfect.rolling_bias_p05 < 0.75
+    assert 1.25 < perfect.rolling_bias_p95 < 1.45
     under = summarise_bias(standardised * 2)
     assert not under.is_within_band.any()
     np.testing.assert_allclose(np.nanmean(under.bias), 2, rtol=0.05)
@@ -31,7 +32,8 @@ def test_factor_portfolio_risk_is_scaled_to_the_period() -> None:
     missing = factor_portfolio_standardised_returns(
         np.eye(2), covariances, np.array([[np.nan, 1.0]]), np.array([21.0])
     )
-    assert np.isnan(missing[0, 0]) and np.isfinite(missing[0, 1])
+    assert np.isnan(missing[0, 0])
+    assert np.isfinite(missing[0, 1])
 
 
 def test_decile_holdings_are_cap_weighted_and_cover_every_eligible_stock() -> None:
