@@ -176,11 +176,26 @@ def upgrade() -> None:
                 perform create_hypertable(
                     'risk.specific_returns', by_range('trade_date', interval '1 year')
                 );
+                alter table risk.specific_returns set (
+                    timescaledb.compress,
+                    timescaledb.compress_segmentby = 'model_code',
+                    timescaledb.compress_orderby = 'security_id, trade_date'
+                );
                 perform create_hypertable(
                     'risk.factor_covariances', by_range('as_of_date', interval '1 year')
                 );
+                alter table risk.factor_covariances set (
+                    timescaledb.compress,
+                    timescaledb.compress_segmentby = 'model_code, factor_code',
+                    timescaledb.compress_orderby = 'other_factor_code, as_of_date'
+                );
                 perform create_hypertable(
                     'risk.specific_risks', by_range('as_of_date', interval '1 year')
+                );
+                alter table risk.specific_risks set (
+                    timescaledb.compress,
+                    timescaledb.compress_segmentby = 'model_code',
+                    timescaledb.compress_orderby = 'security_id, as_of_date'
                 );
             end if;
         end

@@ -27,6 +27,9 @@ HYPERTABLES = [
     ("raw_files", "daily_bars", "trade_date"),
     ("raw_fred", "observations", "observation_date"),
     ("raw_ibkr", "daily_bars", "trade_date"),
+    ("risk", "factor_covariances", "as_of_date"),
+    ("risk", "specific_returns", "trade_date"),
+    ("risk", "specific_risks", "as_of_date"),
 ]
 
 COLUMNS = """
