@@ -22,7 +22,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp] | npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_RANK_TOLERANCE = 1e-10
+_RANK_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -108,14 +108,25 @@ def fit_cross_section(
     transform = _constraint_transform(industry_cap, present, n_industries, n_styles)
     design = _design(industry[used], style_exposures[used], n_industries)
     sqrt_weight = np.sqrt(np.sqrt(market_cap[used]))
-    weighted_design = (design @ transform) * sqrt_weight[:, None]
     weighted_returns = returns[used] * sqrt_weight
-
+    weighted_design = (design @ transform) * sqrt_weight[:, None]
     q, r = np.linalg.qr(weighted_design)
-    diagonal = np.abs(np.diag(r))
-    if diagonal.min() <= _RANK_TOLERANCE * diagonal.max():
-        # collinear exposures (e.g. a style identical across a tiny cross-section): no answer
-        return _no_fit(n_factors, n_rows, count_observations)
+    dependent = _dependent_columns(r)
+    if dependent.any():
+        # A style that the country, industries and earlier styles already span that day (one
+        # imputed entirely from industry means, say) has no return of its own: drop it. Any
+        # other dependence leaves the day unidentified.
+        free_styles = np.arange(transform.shape[1]) >= transform.shape[1] - n_styles
+        if (dependent & ~free_styles).any():
+            return _no_fit(n_factors, n_rows, count_observations)
+        transform = transform[:, ~dependent]
+        n_free = transform.shape[1]
+        if count_observations <= n_free:
+            return _no_fit(n_factors, n_rows, count_observations)
+        weighted_design = (design @ transform) * sqrt_weight[:, None]
+        q, r = np.linalg.qr(weighted_design)
+    dropped = ~transform.any(axis=1)
+    dropped[: 1 + n_industries] = False
     free_returns = np.linalg.solve(r, q.T @ weighted_returns)
     factor_returns = transform @ free_returns
     weighted_residuals = weighted_returns - weighted_design @ free_returns
@@ -129,6 +140,8 @@ def fit_cross_section(
     absent = np.setdiff1d(np.arange(n_industries), present) + 1
     factor_returns[absent] = np.nan
     standard_errors[absent] = np.nan
+    factor_returns[dropped] = np.nan
+    standard_errors[dropped] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stats = factor_returns / standard_errors
 
@@ -144,6 +157,13 @@ def fit_cross_section(
     return CrossSectionFit(
         factor_returns, standard_errors, t_stats, float(r_squared), count_observations, residuals
     )
+
+
+def _dependent_columns(r: FloatArray) -> BoolArray:
+    """Columns of a QR factor that add (numerically) nothing to the ones before them."""
+    diagonal = np.abs(np.diag(r))
+    column_norms = np.linalg.norm(r, axis=0)
+    return np.asarray(diagonal <= _RANK_TOLERANCE * np.maximum(column_norms, 1e-300))
 
 
 def _no_fit(n_factors: int, n_rows: int, count_observations: int) -> CrossSectionFit:

@@ -152,3 +152,15 @@ def test_properties_of_every_fit(seed: int, n_industries: int, n_styles: int, n:
     gradient = basis.T @ design.T @ (np.sqrt(cap) * fit.residuals)
     assert np.abs(gradient).max() < 1e-9 * np.sqrt(cap).sum()
     assert fit.r_squared <= 1.0 + 1e-12
+
+
+def test_a_style_the_industries_span_is_dropped_and_the_rest_still_fit() -> None:
+    returns, styles, industry, cap, _ = _market(seed=8)
+    industry_means = np.array([styles[industry == k, 0].mean() for k in range(6)])
+    spanned = np.column_stack([styles, industry_means[industry]])  # imputed from industry means
+    estu = np.ones(returns.size, bool)
+    fit = fit_cross_section(returns, spanned, industry, cap, estu, 6)
+    without = fit_cross_section(returns, styles, industry, cap, estu, 6)
+    assert np.isnan(fit.factor_returns[-1])
+    np.testing.assert_allclose(fit.factor_returns[:-1], without.factor_returns, atol=1e-12)
+    np.testing.assert_allclose(fit.residuals, without.residuals, atol=1e-12)
