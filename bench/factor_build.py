@@ -12,23 +12,17 @@ process's (dbt runs in-process); the server's own memory is not included.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
-import uuid
 from pathlib import Path
-
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _database import throwaway_database
 from synthetic_market import append_session, generate
 
 from factor_engine.core.build import build
-from factor_engine.core.migrate import migrate
 
 
 def main() -> None:
@@ -38,13 +32,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     arguments = parser.parse_args()
 
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"fe_bench_build_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate(url)
+    with throwaway_database("fe_bench_build", keep=arguments.keep) as url:
         started = time.perf_counter()
         market = generate(url, securities=arguments.securities, years=arguments.years)
         generated = time.perf_counter() - started
@@ -62,12 +50,6 @@ def main() -> None:
         print(f"peak RSS (Python)      {peak_mib:,.0f} MiB")
         for line in full.lines()[1:]:
             print(line)
-    finally:
-        if not arguments.keep:
-            with psycopg.connect(server, autocommit=True) as admin:
-                admin.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-                )
 
 
 if __name__ == "__main__":

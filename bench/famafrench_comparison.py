@@ -39,7 +39,10 @@ def read_french_daily(path: Path) -> pl.DataFrame:
     frame = frame.rename({frame.columns[0]: "trade_date"}).rename(lambda c: c.strip())
     return frame.with_columns(
         pl.col("trade_date").cast(pl.String).str.to_date("%Y%m%d"),
-        *(pl.col(c).cast(pl.String).str.strip_chars().cast(pl.Float64) / 100 for c in frame.columns[1:]),
+        *(
+            pl.col(c).cast(pl.String).str.strip_chars().cast(pl.Float64) / 100
+            for c in frame.columns[1:]
+        ),
     )
 
 

@@ -20,24 +20,21 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import resource
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import polars as pl
 import psycopg
 from psycopg import sql
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _database import throwaway_database
 from synthetic_market import generate
 
 from factor_engine.core.build import build
-from factor_engine.core.migrate import migrate
 from factor_engine.core.pipeline import run_risk
 from factor_engine.functions.model_config import preset
 
@@ -54,12 +51,14 @@ def toraniko_inputs(url: str) -> pl.DataFrame:
     with (
         psycopg.connect(url) as connection,
         connection.cursor() as cursor,
-        cursor.copy(sql.SQL("copy ({}) to stdout (format csv, header)").format(sql.SQL(query))) as copy,
+        cursor.copy(
+            sql.SQL("copy ({}) to stdout (format csv, header)").format(sql.SQL(query))
+        ) as copy,
     ):
         while data := copy.read():
             buffer.write(bytes(data))
     buffer.seek(0)
-    ratios = {column: pl.Float64 for column in ("book_price", "sales_price", "cf_price")}
+    ratios = dict.fromkeys(("book_price", "sales_price", "cf_price"), pl.Float64)
     return pl.read_csv(
         buffer, try_parse_dates=True, schema_overrides={"symbol": pl.String, **ratios}
     )
@@ -67,8 +66,8 @@ def toraniko_inputs(url: str) -> pl.DataFrame:
 
 def run_toraniko(inputs: pl.DataFrame, days: int) -> float:
     """Toraniko's three styles and factor returns over the last `days` sessions; seconds."""
-    from toraniko.model import estimate_factor_returns
-    from toraniko.styles import factor_mom, factor_sze, factor_val
+    from toraniko.model import estimate_factor_returns  # type: ignore[import-untyped]
+    from toraniko.styles import factor_mom, factor_sze, factor_val  # type: ignore[import-untyped]
 
     started = time.perf_counter()
     returns = inputs.select("date", "symbol", "asset_returns")
@@ -86,7 +85,9 @@ def run_toraniko(inputs: pl.DataFrame, days: int) -> float:
         .filter(pl.col("date").is_in(last))
     )
     sectors = inputs.select("date", "symbol", "sector").filter(pl.col("date").is_in(last))
-    sectors = sectors.to_dummies("sector").with_columns(pl.exclude("date", "symbol").cast(pl.Float64))
+    sectors = sectors.to_dummies("sector").with_columns(
+        pl.exclude("date", "symbol").cast(pl.Float64)
+    )
     estimate_factor_returns(
         returns.filter(pl.col("date").is_in(last)),
         caps.filter(pl.col("date").is_in(last)),
@@ -104,20 +105,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     arguments = parser.parse_args()
 
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"fe_bench_risk_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate(url)
+    with throwaway_database("fe_bench_risk", keep=arguments.keep) as url:
         market = generate(url, securities=arguments.securities, years=arguments.years)
         built = build(url)
         print(f"securities x sessions      {market.securities:,} x {len(market.sessions):,}")
         print(f"factor build (dbt, full)   {built.seconds:.1f} s")
         inputs = toraniko_inputs(url)
         toraniko_seconds = run_toraniko(inputs, arguments.days)
-        print(f"toraniko 3 styles + factor returns, {arguments.days} days: {toraniko_seconds:.1f} s")
+        print(
+            f"toraniko 3 styles + factor returns, {arguments.days} days: {toraniko_seconds:.1f} s"
+        )
         del inputs
         three = preset("use4s").with_factors(THREE_STYLES, "ff12")
         same = run_risk(url, three, since=None)
@@ -127,15 +124,11 @@ def main() -> None:
         )
         full = run_risk(url, preset("use4s"), since=None)
         total = sum(full.timings.values())
-        print(f"ours, full model use4s: {total:.1f} s {full.timings}; peak RSS {peak_mib():,.0f} MiB")
+        print(
+            f"ours, full model use4s: {total:.1f} s {full.timings}; peak RSS {peak_mib():,.0f} MiB"
+        )
         for line in full.lines():
             print(line)
-    finally:
-        if not arguments.keep:
-            with psycopg.connect(server, autocommit=True) as admin:
-                admin.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-                )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from factor_engine.functions._arrays import FloatArray
 from factor_engine.functions.ewma import ewma_decay, running_ewma_root
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "standard_simulations",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 # Simulation lengths are rounded up to whole months of sessions, so one simulated set serves
 # many dates while the history is still short.

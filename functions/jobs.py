@@ -19,10 +19,12 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import psycopg
 from psycopg import sql
 
+from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray
 from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["MissingInputsError", "RiskRunSummary", "read_panel", "run_risk_model"]
 
 logger = logging.getLogger(__name__)
+
+DateArray = npt.NDArray[np.datetime64]
 
 _NULL = r"\N"
 
@@ -106,9 +110,7 @@ def run_risk_model(
     return summary
 
 
-def read_panel(
-    connection: psycopg.Connection[Any], config: ModelConfig
-) -> tuple[Panel, np.ndarray]:
+def read_panel(connection: psycopg.Connection[Any], config: ModelConfig) -> tuple[Panel, DateArray]:
     """The model's inputs from the marts, as dense date x security arrays."""
     styles = list(config.styles)
     query = sql.SQL(files(__package__).joinpath("risk_panel.sql").read_text()).format(
@@ -139,7 +141,7 @@ def read_panel(
     industry_lookup = dict(zip(industries["security_id"], industries["industry_code"], strict=True))
     shape = (dates.size, security_ids.size)
 
-    def dense(column: str, fill: float = np.nan) -> np.ndarray:
+    def dense(column: str, fill: float = np.nan) -> FloatArray:
         array = np.full(shape, fill)
         array[date_index, security_index] = frame[column].to_numpy()
         return array
@@ -178,9 +180,9 @@ def _write(
     summary: RiskRunSummary,
     config: ModelConfig,
     panel: Panel,
-    return_dates: np.ndarray,
+    return_dates: DateArray,
     model: RiskModel,
-    output_rows: np.ndarray,
+    output_rows: BoolArray,
     since: dt.date | None,
 ) -> None:
     stamp = {"model_code": config.preset, "model_run_id": summary.model_run_id}
@@ -245,7 +247,7 @@ def _write(
     ]
 
 
-def _factor_returns(model: RiskModel, return_dates: np.ndarray, rows: np.ndarray) -> pl.DataFrame:
+def _factor_returns(model: RiskModel, return_dates: DateArray, rows: IntArray) -> pl.DataFrame:
     n_factors = len(model.factor_codes)
     return pl.DataFrame(
         {
@@ -260,7 +262,7 @@ def _factor_returns(model: RiskModel, return_dates: np.ndarray, rows: np.ndarray
 
 
 def _specific_returns(
-    panel: Panel, model: RiskModel, return_dates: np.ndarray, rows: np.ndarray
+    panel: Panel, model: RiskModel, return_dates: DateArray, rows: IntArray
 ) -> pl.DataFrame:
     residuals = model.residuals[rows]
     row, column = np.nonzero(np.isfinite(residuals))
@@ -274,7 +276,7 @@ def _specific_returns(
     )
 
 
-def _covariances(panel: Panel, model: RiskModel, output_rows: np.ndarray) -> pl.DataFrame:
+def _covariances(panel: Panel, model: RiskModel, output_rows: BoolArray) -> pl.DataFrame:
     covariances = model.covariances[output_rows]
     date, first, second = np.nonzero(np.isfinite(covariances))
     codes = np.array(model.factor_codes)
@@ -288,7 +290,7 @@ def _covariances(panel: Panel, model: RiskModel, output_rows: np.ndarray) -> pl.
     )
 
 
-def _specific_risks(panel: Panel, model: RiskModel, output_rows: np.ndarray) -> pl.DataFrame:
+def _specific_risks(panel: Panel, model: RiskModel, output_rows: BoolArray) -> pl.DataFrame:
     volatility = model.specific_volatility[output_rows]
     row, column = np.nonzero(np.isfinite(volatility))
     return pl.DataFrame(
@@ -308,7 +310,8 @@ def _validation_frames(model: RiskModel) -> tuple[pl.DataFrame, pl.DataFrame]:
     statistics, summaries = [], []
     for family in model.validation:
         result = family.summary
-        counts = np.maximum(result.count_periods, 1)
+        # the band needs two periods at least; none where a portfolio never had a forecast
+        counts = np.where(result.count_periods > 1, result.count_periods, np.nan)
         statistics.append(
             pl.DataFrame(
                 {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray
 from factor_engine.functions.covariance import factor_covariance_history
 from factor_engine.functions.model_config import ModelConfig
 from factor_engine.functions.regression import fit_cross_section
@@ -34,9 +35,6 @@ from factor_engine.functions.validation import (
 
 __all__ = ["Panel", "RiskModel", "ValidationFamily", "estimate_risk_model"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 _RANDOM_PORTFOLIOS = 100
 
@@ -58,7 +56,8 @@ class Panel:
     @property
     def present(self) -> BoolArray:
         """Securities with a market cap and complete exposures at each date."""
-        return np.isfinite(self.market_cap) & np.isfinite(self.styles).all(axis=2)
+        present: BoolArray = np.isfinite(self.market_cap) & np.isfinite(self.styles).all(axis=2)
+        return present
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
+
+from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray
 
 __all__ = ["CrossSectionFit", "fit_cross_section"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp] | npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 _RANK_TOLERANCE = 1e-9
 

@@ -13,8 +13,8 @@ Arrays are (T, N): dates by securities, NaN where a value is missing. Volatiliti
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from factor_engine.functions._arrays import BoolArray, FloatArray
 from factor_engine.functions.ewma import ewma_decay, running_ewma_root
 
 __all__ = [
@@ -25,8 +25,6 @@ __all__ = [
     "time_series_specific_volatility",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 # Bounds on the Newey-West multiplier of a single stock's variance: its own autocorrelations
 # are noisy, and a multiplier outside these would say more about noise than about risk.

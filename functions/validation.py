@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from factor_engine.functions._arrays import BoolArray, FloatArray
+
 __all__ = [
     "BiasSummary",
     "decile_holdings",
@@ -21,9 +23,6 @@ __all__ = [
     "stock_portfolio_standardised_returns",
     "summarise_bias",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

@@ -15,38 +15,34 @@ from factor_engine.functions.covariance import (
 from factor_engine.functions.ewma import ewma_decay
 
 
+def _lagged_moment(returns: np.ndarray, i: int, j: int, lag: int, t: int, decay: float) -> float:
+    """sum_s w_s r_si r_(s-lag)j / sum_s w_s over dates where both exist, written out."""
+    terms = [
+        (decay ** (t - s), returns[s, i] * returns[s - lag, j])
+        for s in range(lag, t + 1)
+        if np.isfinite(returns[s, i]) and np.isfinite(returns[s - lag, j])
+    ]
+    return sum(w * x for w, x in terms) / sum(w for w, _ in terms)
+
+
 def test_newey_west_matches_the_weighted_sums_written_out() -> None:
     rng = np.random.default_rng(3)
     returns = rng.standard_normal((60, 3))
     returns[:10, 2] = np.nan  # a factor born later
-    lags, half_life = 2, 20.0
+    lags, half_life, t = 2, 20.0, 59
     history = newey_west_covariance_history(returns, half_life, lags)
-    t = 59
     decay = ewma_decay(half_life)
     expected = np.zeros((3, 3))
     for i in range(3):
         for j in range(3):
-            total = 0.0
-            for lag in range(lags + 1):
-                pairs = [
-                    (decay ** (t - s), returns[s, i], returns[s - lag, j])
-                    for s in range(lag, t + 1)
-                    if np.isfinite(returns[s, i]) and np.isfinite(returns[s - lag, j])
-                ]
-                weights = np.array([w for w, _, _ in pairs])
-                gamma = sum(w * a * b for w, a, b in pairs) / weights.sum()
-                if lag == 0:
-                    total += gamma
-                else:
-                    reverse = [
-                        (decay ** (t - s), returns[s, j], returns[s - lag, i])
-                        for s in range(lag, t + 1)
-                        if np.isfinite(returns[s, j]) and np.isfinite(returns[s - lag, i])
-                    ]
-                    reverse_weights = np.array([w for w, _, _ in reverse])
-                    gamma_t = sum(w * a * b for w, a, b in reverse) / reverse_weights.sum()
-                    total += (1 - lag / (lags + 1)) * (gamma + gamma_t)
-            expected[i, j] = total
+            expected[i, j] = _lagged_moment(returns, i, j, 0, t, decay) + sum(
+                (1 - lag / (lags + 1))
+                * (
+                    _lagged_moment(returns, i, j, lag, t, decay)
+                    + _lagged_moment(returns, j, i, lag, t, decay)
+                )
+                for lag in range(1, lags + 1)
+            )
     np.testing.assert_allclose(history[t], expected, rtol=1e-12)
 
 
