@@ -250,8 +250,14 @@ def _model_config(preset_name: str, styles: str | None, industries: str | None) 
 
 @main.command("risk")
 @_model_options
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
 def risk_command(
-    since: datetime.datetime | None, preset: str, styles: str | None, industries: str | None
+    since: datetime.datetime | None,
+    preset: str,
+    styles: str | None,
+    industries: str | None,
+    *,
+    no_progress: bool,
 ) -> None:
     """Estimate the risk model from the factor exposures and store it in risk.*.
 
@@ -272,6 +278,7 @@ def risk_command(
         resolve_database_url(Settings.from_env()),
         _model_config(preset, styles, industries),
         since=since.date() if since else None,
+        show_progress=not no_progress,
     )
     for line in summary.lines():
         click.echo(line)

@@ -74,4 +74,5 @@ def run_demo(database_url: str, *, show_progress: bool = True) -> DemoResult:
         ),
     ]
     built = build(database_url)
-    return DemoResult(loads, built, run_risk(database_url, DEMO_MODEL, since=None))
+    risk = run_risk(database_url, DEMO_MODEL, since=None, show_progress=show_progress)
+    return DemoResult(loads, built, risk)

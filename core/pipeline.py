@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from factor_engine.core.build import BuildSummary, build
 from factor_engine.core.database import connect
 from factor_engine.functions.jobs import RiskRunSummary, run_risk_model
+from factor_engine.loaders._progress import progress_bar
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Iterable
 
     from factor_engine.core.settings import Settings
     from factor_engine.functions.model_config import ModelConfig
@@ -40,10 +42,20 @@ class PipelineResult:
     risk: RiskRunSummary
 
 
-def run_risk(database_url: str, config: ModelConfig, *, since: dt.date | None) -> RiskRunSummary:
+def run_risk(
+    database_url: str,
+    config: ModelConfig,
+    *,
+    since: dt.date | None,
+    show_progress: bool = False,
+) -> RiskRunSummary:
     """Estimate the risk model on the marts and store it in risk.*."""
+
+    def track(items: Iterable[int], description: str, total: int) -> Iterable[int]:
+        return progress_bar(items, description, total=total, enabled=show_progress)
+
     with connect(database_url) as connection:
-        return run_risk_model(connection, config, since=since)
+        return run_risk_model(connection, config, since=since, track=track)
 
 
 def tracked(database_url: str, source: str) -> list[str]:
@@ -70,7 +82,8 @@ def run_pipeline(
         else:
             skipped.append(f"{source}: nothing tracked yet (load some first)")
     built = build(database_url, since=since)
-    return PipelineResult(loads, skipped, built, run_risk(database_url, config, since=since))
+    risk = run_risk(database_url, config, since=since, show_progress=show_progress)
+    return PipelineResult(loads, skipped, built, risk)
 
 
 def _refresh(

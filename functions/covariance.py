@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from factor_engine.functions._arrays import FloatArray
+from factor_engine.functions._arrays import FloatArray, Track, untracked
 from factor_engine.functions.ewma import ewma_decay, running_ewma_root
 
 __all__ = [
@@ -163,6 +163,7 @@ def factor_covariance_history(
     seed: int,
     min_observations: int = 2,
     output_rows: npt.NDArray[np.bool_] | None = None,
+    track: Track = untracked,
 ) -> tuple[FloatArray, FloatArray]:
     """Forecast covariance as of every date (after both adjustments) and the regime multiplier.
 
@@ -184,7 +185,7 @@ def factor_covariance_history(
     forecast_volatility = np.full((n_dates, n_factors), np.nan)
     simulations: dict[int, FloatArray] = {}
     longest = int(2 * correlation_half_life)
-    for t in range(n_dates):
+    for t in track(range(n_dates), "factor covariance", n_dates):
         alive = np.flatnonzero(counts[t] >= min_observations)
         if alive.size == 0:
             continue

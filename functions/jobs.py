@@ -24,7 +24,7 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
-from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray
+from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
 from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
 
 if TYPE_CHECKING:
@@ -87,8 +87,10 @@ def run_risk_model(
     config: ModelConfig,
     *,
     since: dt.date | None = None,
+    track: Track = untracked,
 ) -> RiskRunSummary:
-    """Estimate ``config``'s model on the marts and store it; one ``risk.model_runs`` row."""
+    """Estimate ``config``'s model on the marts and store it; one ``risk.model_runs`` row.
+    ``track`` wraps the long loops (the CLI passes a progress bar)."""
     model_run_id = _start_run(connection, config, since)
     summary = RiskRunSummary(model_run_id, config.preset)
     try:
@@ -98,14 +100,14 @@ def run_risk_model(
         summary.count_securities = panel.security_ids.size
         output_rows = panel.dates >= np.datetime64(since or dt.date.min, "D")
         with _timed(summary, "estimate"):
-            model = estimate_risk_model(panel, config, output_rows)
+            model = estimate_risk_model(panel, config, output_rows, track)
         summary.count_factors = len(model.factor_codes)
         with _timed(summary, "write"):
             _write(connection, summary, config, panel, return_dates, model, output_rows, since)
-        _finish_run(connection, summary, panel, status="succeeded")
+        _finish_run(connection, summary, status="succeeded")
     except Exception as error:
         connection.rollback()
-        _finish_run(connection, summary, None, status="failed", error=str(error))
+        _finish_run(connection, summary, status="failed", error=str(error))
         raise
     return summary
 
@@ -148,7 +150,6 @@ def read_panel(connection: psycopg.Connection[Any], config: ModelConfig) -> tupl
 
     style_array = np.full((*shape, len(styles)), np.nan)
     style_array[date_index, security_index] = frame.select(styles).to_numpy()
-    factor_prefix = "market" if config.industry_scheme == "none" else config.industry_scheme
     panel = Panel(
         dates=dates.astype("datetime64[D]"),
         security_ids=security_ids.astype(np.int64),
@@ -163,16 +164,21 @@ def read_panel(connection: psycopg.Connection[Any], config: ModelConfig) -> tupl
             ],
             dtype=np.int64,
         ),
-        industry_codes=tuple(
-            f"industry_{factor_prefix}_{code.lower()}" if factor_prefix != "market" else "market"
-            for code in industry_codes
-        ),
+        industry_codes=_industry_factor_codes(config.industry_scheme, industry_codes),
         style_codes=tuple(styles),
     )
     return_dates = (
         frame.group_by("as_of_date").agg(pl.col("return_date").first()).sort("as_of_date")
     )
     return panel, return_dates["return_date"].to_numpy().astype("datetime64[D]")
+
+
+def _industry_factor_codes(scheme: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """industry_ff49_<code> factor codes; without a scheme, the one catch-all 'market' (the
+    model folds it into the country factor)."""
+    if scheme == "none":
+        return ("market",)
+    return tuple(f"industry_{scheme}_{code.lower()}" for code in codes)
 
 
 def _write(
@@ -186,8 +192,10 @@ def _write(
     since: dt.date | None,
 ) -> None:
     stamp = {"model_code": config.preset, "model_run_id": summary.model_run_id}
+    # realised values are keyed by the session they were realised: from `since` on
+    realised_from = np.datetime64(since or dt.date.min, "D")
     realised_rows = np.flatnonzero(
-        output_rows & ~np.isnat(return_dates) & np.isfinite(model.r_squared)
+        ~np.isnat(return_dates) & (return_dates >= realised_from) & np.isfinite(model.r_squared)
     )
     outputs = {
         "risk.factor_returns": ("trade_date", _factor_returns(model, return_dates, realised_rows)),
@@ -362,7 +370,6 @@ def _start_run(
 def _finish_run(
     connection: psycopg.Connection[Any],
     summary: RiskRunSummary,
-    panel: Panel | None,
     *,
     status: str,
     error: str | None = None,

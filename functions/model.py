@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray
+from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
 from factor_engine.functions.covariance import factor_covariance_history
 from factor_engine.functions.model_config import ModelConfig
 from factor_engine.functions.regression import fit_cross_section
@@ -33,7 +33,7 @@ from factor_engine.functions.validation import (
     summarise_bias,
 )
 
-__all__ = ["Panel", "RiskModel", "ValidationFamily", "estimate_risk_model"]
+__all__ = ["Panel", "RiskModel", "Track", "ValidationFamily", "estimate_risk_model", "untracked"]
 
 
 _RANDOM_PORTFOLIOS = 100
@@ -89,16 +89,20 @@ class RiskModel:
 
 
 def estimate_risk_model(
-    panel: Panel, config: ModelConfig, output_rows: BoolArray | None = None
+    panel: Panel,
+    config: ModelConfig,
+    output_rows: BoolArray | None = None,
+    track: Track = untracked,
 ) -> RiskModel:
     """Run the whole model. Forecasts are computed for ``output_rows`` (default: all) and at
-    month ends, which validation needs; everything recursive still runs over all rows."""
+    month ends, which validation needs; everything recursive still runs over all rows.
+    ``track`` wraps the long loops (a progress bar, say)."""
     n_dates = panel.dates.size
     wanted = np.ones(n_dates, bool) if output_rows is None else output_rows.copy()
     month_ends = _month_end_rows(panel.dates)
     wanted[month_ends] = True
 
-    fits = _regressions(panel)
+    fits = _regressions(panel, track)
     factor_codes, kept = _factor_codes(panel)
     factor_returns = fits[0][:, kept]
 
@@ -114,9 +118,10 @@ def estimate_risk_model(
         eigen_simulations=config.eigen_simulations,
         seed=config.eigen_seed,
         output_rows=history_rows,
+        track=track,
     )
     covariances = _shift(history)
-    specific = _specific_risk(panel, config, fits[5], wanted)
+    specific = _specific_risk(panel, config, fits[5], wanted, track)
     model = RiskModel(
         factor_codes=factor_codes,
         factor_returns=factor_returns,
@@ -138,7 +143,7 @@ def estimate_risk_model(
 
 
 def _regressions(
-    panel: Panel,
+    panel: Panel, track: Track
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray]:
     n_dates, n_securities = panel.returns.shape
     n_industries = len(panel.industry_codes)
@@ -150,7 +155,7 @@ def _regressions(
     counts = np.zeros(n_dates, np.int64)
     residuals = np.full((n_dates, n_securities), np.nan)
     present = panel.present
-    for t in range(n_dates):
+    for t in track(range(n_dates), "factor returns", n_dates):
         rows = np.flatnonzero(present[t] & np.isfinite(panel.returns[t]))
         if rows.size == 0:
             continue
@@ -182,7 +187,7 @@ def _factor_codes(panel: Panel) -> tuple[tuple[str, ...], IntArray]:
 
 
 def _specific_risk(
-    panel: Panel, config: ModelConfig, residuals: FloatArray, wanted: BoolArray
+    panel: Panel, config: ModelConfig, residuals: FloatArray, wanted: BoolArray, track: Track
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     n_dates, n_securities = residuals.shape
     time_series = _shift(
@@ -210,7 +215,8 @@ def _specific_risk(
         np.full(shape, np.nan),
     )
     present = panel.present
-    for t in np.flatnonzero(wanted).tolist():
+    dates = np.flatnonzero(wanted).tolist()
+    for t in track(dates, "specific risk", len(dates)):
         window = residuals[max(0, t - config.structural_history) : t]
         gamma[t] = blending_coefficients(window) if t > 0 else 0.0
         exposures = np.hstack([industry_dummies, panel.styles[t]])
