@@ -78,8 +78,10 @@ def run_toraniko(inputs: pl.DataFrame, days: int) -> tuple[float, float]:
     caps = inputs.select("date", "symbol", "market_cap")
     momentum = factor_mom(returns).collect()
     size = factor_sze(caps).collect()
+    # Toraniko takes logs of book/price and sales/price: only companies with both positive
+    value_inputs = inputs.select("date", "symbol", "book_price", "sales_price", "cf_price")
     value = factor_val(
-        inputs.select("date", "symbol", "book_price", "sales_price", "cf_price").fill_null(0.0)
+        value_inputs.filter((pl.col("book_price") > 0) & (pl.col("sales_price") > 0)).fill_null(0.0)
     ).collect()
     last = sorted(inputs["date"].unique())[-days:]
     styles = (
@@ -87,6 +89,7 @@ def run_toraniko(inputs: pl.DataFrame, days: int) -> tuple[float, float]:
         .join(value, on=["date", "symbol"])
         .drop_nulls()
         .filter(pl.col("date").is_in(last))
+        .filter(pl.all_horizontal(pl.exclude("date", "symbol").is_finite()))
     )
     sectors = inputs.select("date", "symbol", "sector").filter(pl.col("date").is_in(last))
     sectors = sectors.to_dummies("sector").with_columns(
@@ -131,41 +134,48 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--days", type=int, default=252)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--database", help="a database a --keep run left: skip generate + build")
     arguments = parser.parse_args()
 
+    if arguments.database:
+        compare(arguments.database, arguments.days)
+        return
     with throwaway_database("fe_bench_risk", keep=arguments.keep) as url:
         market = generate(url, securities=arguments.securities, years=arguments.years)
         built = build(url)
         print(f"securities x sessions      {market.securities:,} x {len(market.sessions):,}")
         print(f"factor build (dbt, full)   {built.seconds:.1f} s")
-        started = time.perf_counter()
-        inputs = toraniko_inputs(url)
-        print(f"toraniko inputs read from the marts: {time.perf_counter() - started:.1f} s")
-        styles_seconds, returns_seconds = run_toraniko(inputs, arguments.days)
-        print(
-            f"toraniko, {arguments.days} days: 3 styles {styles_seconds:.1f} s,"
-            f" factor returns {returns_seconds:.1f} s"
-        )
-        del inputs
-        read_seconds, regress_seconds = our_factor_returns(url, arguments.days)
-        print(
-            f"ours, factor returns alone, {arguments.days} days:"
-            f" read exposures {read_seconds:.1f} s,"
-            f" regressions {regress_seconds:.1f} s"
-        )
-        three = preset("use4s").with_factors(THREE_STYLES, "ff12")
-        same = run_risk(url, three, since=None)
-        print(
-            f"ours, same work (3 styles + ff12, every session): read {same.timings['read']:.1f} s,"
-            f" estimate {same.timings['estimate']:.1f} s, write {same.timings['write']:.1f} s"
-        )
-        full = run_risk(url, preset("use4s"), since=None)
-        total = sum(full.timings.values())
-        print(
-            f"ours, full model use4s: {total:.1f} s {full.timings}; peak RSS {peak_mib():,.0f} MiB"
-        )
-        for line in full.lines():
-            print(line)
+        compare(url, arguments.days)
+
+
+def compare(url: str, days: int) -> None:
+    """Toraniko beside our factor returns, then our full model, on a built database."""
+    started = time.perf_counter()
+    inputs = toraniko_inputs(url)
+    print(f"toraniko inputs read from the marts: {time.perf_counter() - started:.1f} s")
+    styles_seconds, returns_seconds = run_toraniko(inputs, days)
+    print(
+        f"toraniko, {days} days: 3 styles {styles_seconds:.1f} s,"
+        f" factor returns {returns_seconds:.1f} s"
+    )
+    del inputs
+    read_seconds, regress_seconds = our_factor_returns(url, days)
+    print(
+        f"ours, factor returns alone, {days} days:"
+        f" read exposures {read_seconds:.1f} s,"
+        f" regressions {regress_seconds:.1f} s"
+    )
+    three = preset("use4s").with_factors(THREE_STYLES, "ff12")
+    same = run_risk(url, three, since=None)
+    print(
+        f"ours, same work (3 styles + ff12, every session): read {same.timings['read']:.1f} s,"
+        f" estimate {same.timings['estimate']:.1f} s, write {same.timings['write']:.1f} s"
+    )
+    full = run_risk(url, preset("use4s"), since=None)
+    total = sum(full.timings.values())
+    print(f"ours, full model use4s: {total:.1f} s {full.timings}; peak RSS {peak_mib():,.0f} MiB")
+    for line in full.lines():
+        print(line)
 
 
 if __name__ == "__main__":

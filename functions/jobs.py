@@ -126,8 +126,22 @@ def read_panel(connection: psycopg.Connection[Any], config: ModelConfig) -> tupl
         styles=sql.Literal(styles),
         industry_scheme=sql.Literal(config.industry_scheme),
     )
+    schema = pl.Schema(
+        {
+            "as_of_date": pl.Date,
+            "return_date": pl.Date,
+            "security_id": pl.Int64,
+            "next_return": pl.Float64,
+            "market_cap_usd": pl.Float64,
+            "is_estimation_universe": pl.String,
+            "industry_code": pl.String,
+            **dict.fromkeys(styles, pl.Float64),
+        }
+    )
+    # the pivot's hash aggregate spills to disk with the default 4 MB
+    connection.execute("set local work_mem = '256MB'")
     try:
-        frame = _copy_out(connection, query)
+        frame = _copy_out(connection, query, schema)
     except psycopg.errors.UndefinedTable as error:
         missing = error.diag.message_primary
         msg = f"the factor core is not built ({missing}): run `factor-engine build`"
@@ -391,19 +405,16 @@ def _timed(summary: RiskRunSummary, step: str) -> Iterator[None]:
     summary.timings[step] = round(time.perf_counter() - started, 3)
 
 
-def _copy_out(connection: psycopg.Connection[Any], query: sql.Composable) -> pl.DataFrame:
+def _copy_out(
+    connection: psycopg.Connection[Any], query: sql.Composable, schema: pl.Schema
+) -> pl.DataFrame:
     bound = sql.SQL("copy ({}) to stdout (format csv, header)").format(query)
     buffer = io.BytesIO()
     with connection.cursor() as cursor, cursor.copy(bound) as copy:
-        for chunk in _chunks(copy):
-            buffer.write(chunk)
+        for row in copy:  # one CSV line per message
+            buffer.write(row)
     buffer.seek(0)
-    return pl.read_csv(buffer, try_parse_dates=True, infer_schema_length=None)
-
-
-def _chunks(copy: Any) -> Iterator[bytes]:
-    while data := copy.read():
-        yield bytes(data)
+    return pl.read_csv(buffer, schema=schema)
 
 
 def _copy_in(connection: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> int:

@@ -10,6 +10,7 @@ then, and the return each security earns over the next session (realised at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +54,7 @@ class Panel:
     industry_codes: tuple[str, ...]
     style_codes: tuple[str, ...]
 
-    @property
+    @cached_property
     def present(self) -> BoolArray:
         """Securities with a market cap and complete exposures at each date."""
         present: BoolArray = np.isfinite(self.market_cap) & np.isfinite(self.styles).all(axis=2)

@@ -5,7 +5,8 @@
 -- identifiers and literals: the styles pivoted into columns, the industry scheme.
 with
 
-exposures as (
+-- materialized: computed once, not once per parallel worker
+exposures as materialized (
     select
         trade_date,
         security_id,
@@ -46,4 +47,3 @@ left join marts.estimation_universe as universe
         exposures.security_id = universe.security_id
         and exposures.trade_date = universe.trade_date
 where prices.market_cap_usd > 0
-order by as_of_date, exposures.security_id

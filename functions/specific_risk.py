@@ -13,6 +13,7 @@ Arrays are (T, N): dates by securities, NaN where a value is missing. Volatiliti
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from factor_engine.functions._arrays import BoolArray, FloatArray
 from factor_engine.functions.ewma import ewma_decay, running_ewma_root
@@ -79,11 +80,7 @@ def blending_coefficients(window: FloatArray) -> FloatArray:
     short histories and fat tails lean on the structural model.
     """
     counts = np.isfinite(window).sum(axis=0)
-    ordered = np.sort(window, axis=0)  # NaN sort last
-    columns = np.arange(window.shape[1])
-    last = np.maximum(counts - 1, 0)
-    lower = ordered[np.floor(0.25 * last).astype(int), columns]
-    upper = ordered[np.ceil(0.75 * last).astype(int), columns]
+    lower, upper = _quartiles(window, counts)
     values = np.where(np.isfinite(window), window, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         robust = (upper - lower) / _IQR_TO_STD
@@ -94,6 +91,29 @@ def blending_coefficients(window: FloatArray) -> FloatArray:
         history_weight = np.clip((counts - _MIN_HISTORY) / (_FULL_HISTORY - _MIN_HISTORY), 0, 1)
         gamma = history_weight * np.clip(np.exp(1.0 - tail), 0.0, 1.0)
     return np.where(np.isfinite(gamma), gamma, 0.0)
+
+
+def _quartiles(window: FloatArray, counts: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper quartile (order statistics) of each column's finite values.
+
+    Full columns, most of them, use a partial sort (linear); the rest a full sort, where NaN
+    sorts last.
+    """
+    lower = np.full(window.shape[1], np.nan)
+    upper = np.full(window.shape[1], np.nan)
+    full = counts == window.shape[0]
+    if full.any():
+        last = window.shape[0] - 1
+        low, high = int(np.floor(0.25 * last)), int(np.ceil(0.75 * last))
+        partitioned = np.partition(window[:, full], [low, high], axis=0)
+        lower[full], upper[full] = partitioned[low], partitioned[high]
+    if (~full).any():
+        ordered = np.sort(window[:, ~full], axis=0)
+        columns = np.arange(ordered.shape[1])
+        last_rows = np.maximum(counts[~full] - 1, 0)
+        lower[~full] = ordered[np.floor(0.25 * last_rows).astype(int), columns]
+        upper[~full] = ordered[np.ceil(0.75 * last_rows).astype(int), columns]
+    return lower, upper
 
 
 def blend_with_structural_model(
