@@ -29,7 +29,7 @@ SOURCES = ("edgar", "fred", "ibkr")
 
 _TRACKED = {
     "edgar": "select cik from raw_edgar.companies order by cik",
-    "fred": "select fred_series_id from raw_fred.series order by fred_series_id",
+    "fred": "select distinct fred_series_id from raw_fred.observations order by fred_series_id",
     "ibkr": "select distinct symbol from raw_ibkr.contracts order by symbol",
 }
 

@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factor_engine.functions._arrays import FloatArray
 from factor_engine.functions.covariance import (
     eigenfactor_risk_adjustment,
     factor_covariance_history,
@@ -15,14 +16,14 @@ from factor_engine.functions.covariance import (
 from factor_engine.functions.ewma import ewma_decay
 
 
-def _lagged_moment(returns: np.ndarray, i: int, j: int, lag: int, t: int, decay: float) -> float:
+def _lagged_moment(returns: FloatArray, i: int, j: int, lag: int, t: int, decay: float) -> float:
     """sum_s w_s r_si r_(s-lag)j / sum_s w_s over dates where both exist, written out."""
     terms = [
         (decay ** (t - s), returns[s, i] * returns[s - lag, j])
         for s in range(lag, t + 1)
         if np.isfinite(returns[s, i]) and np.isfinite(returns[s - lag, j])
     ]
-    return sum(w * x for w, x in terms) / sum(w for w, _ in terms)
+    return float(sum(w * x for w, x in terms) / sum(w for w, _ in terms))
 
 
 def test_newey_west_matches_the_weighted_sums_written_out() -> None:

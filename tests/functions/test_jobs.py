@@ -34,27 +34,44 @@ def test_the_demo_run_is_logged_with_its_parameters(demo_database_url: str) -> N
 
 
 def test_every_session_with_a_regression_has_all_outputs(demo_database_url: str) -> None:
-    [(missing_returns, missing_covariance, missing_specific)] = rows(
+    # Momentum needs two years of prices: until then every stock gets the same imputed value,
+    # which the country factor spans, and the regression leaves it out. From its first return on,
+    # every session has all four factor returns and, as of its close, all 16 covariances.
+    [(missing_country, missing_returns, missing_covariance, missing_specific)] = rows(
         demo_database_url,
         """
         with sessions as (
-            -- a covariance needs two returns: forecasts start the session after the first
             select trade_date from risk.regression_statistics where model_code = 'use4s'
-            order by trade_date offset 1
+        ),
+        momentum_from as (
+            select min(trade_date) as trade_date from risk.factor_returns
+            where model_code = 'use4s' and factor_code = 'momentum'
         )
         select
-            count(*) filter (where (select count(*) from risk.factor_returns as f
+            count(*) filter (where not exists (select from risk.factor_returns as f
+                where f.model_code = 'use4s' and f.trade_date = s.trade_date
+                and f.factor_code = 'country')),
+            count(*) filter (where s.trade_date >= m.trade_date
+                and (select count(*) from risk.factor_returns as f
                 where f.model_code = 'use4s' and f.trade_date = s.trade_date) <> 4),
-            count(*) filter (where (select count(*) from risk.factor_covariances as c
+            count(*) filter (where s.trade_date > m.trade_date
+                and (select count(*) from risk.factor_covariances as c
                 where c.model_code = 'use4s' and c.as_of_date = s.trade_date) <> 16),
-            count(*) filter (where not exists (select from risk.specific_risks as r
+            -- forecasts start the session after the first return
+            count(*) filter (where s.trade_date > (select min(trade_date) from sessions)
+                and not exists (select from risk.specific_risks as r
                 where r.model_code = 'use4s' and r.as_of_date = s.trade_date))
-        from sessions as s
+        from sessions as s cross join momentum_from as m
         """,
     )
-    assert (missing_returns, missing_covariance, missing_specific) == (0, 0, 0)
-    [(count_sessions,)] = rows(demo_database_url, "select count(*) from risk.regression_statistics")
-    assert count_sessions > 1_500
+    assert (missing_country, missing_returns, missing_covariance, missing_specific) == (0, 0, 0, 0)
+    [(count_sessions, count_with_momentum)] = rows(
+        demo_database_url,
+        "select count(distinct trade_date), count(*) filter (where factor_code = 'momentum')"
+        " from risk.factor_returns",
+    )
+    assert count_sessions > 1_800
+    assert count_with_momentum > 1_500
 
 
 def test_the_regression_fits_and_its_industry_free_constraint(demo_database_url: str) -> None:

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from factor_engine.functions._arrays import FloatArray
 from factor_engine.functions.model import Panel
 
 
 @dataclass(frozen=True)
 class SimulatedMarket:
     panel: Panel
-    factor_returns: np.ndarray  # (T, K): country, industries, styles, realised per panel row
-    factor_covariance: np.ndarray  # (K, K) daily
-    specific_volatility: np.ndarray  # (N,) daily
+    factor_returns: FloatArray  # (T, K): country, industries, styles, realised per panel row
+    factor_covariance: FloatArray  # (K, K) daily
+    specific_volatility: FloatArray  # (N,) daily
 
 
 def simulate_market(
@@ -40,7 +41,7 @@ def simulate_market(
     )
     volatility = np.concatenate([[0.010], np.full(n_industries, 0.006), [0.004, 0.003, 0.005]])
     correlation = 0.2 * np.ones((n_factors, n_factors)) + 0.8 * np.eye(n_factors)
-    covariance = np.outer(volatility, volatility) * correlation
+    covariance = (np.outer(volatility, volatility) * correlation).astype(np.float64)
     draws = rng.multivariate_normal(np.zeros(n_factors), covariance, size=n_dates)
     industry_cap = np.stack([np.bincount(industry, weights=market_cap[t]) for t in range(n_dates)])
     industry_weight = industry_cap / industry_cap.sum(axis=1, keepdims=True)
