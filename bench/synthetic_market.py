@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import psycopg
 
@@ -64,8 +65,10 @@ def generate(
     """Land the synthetic market; the same arguments always give the same rows."""
     rng = np.random.default_rng(seed)
     sessions = sessions_between(first_session, 252 * years)
-    bars = _bars(rng, securities, sessions)
-    companies, filings, facts = _edgar(rng, securities, sessions[0], sessions[-1])
+    # one sector per company: its SIC code in EDGAR and the sector return in its bars
+    sectors = rng.integers(0, len(SIC_CODES), securities)
+    bars = _bars(rng, sectors, sessions)
+    companies, filings, facts = _edgar(rng, sectors, sessions[0], sessions[-1])
     with psycopg.connect(database_url) as connection:
         load_id = _load_run(connection)
         for table, frame in (
@@ -106,9 +109,11 @@ def append_session(database_url: str, market: Market, *, seed: int = 11) -> dt.d
     return day
 
 
-def _bars(rng: np.random.Generator, securities: int, sessions: list[dt.date]) -> pl.DataFrame:
+def _bars(
+    rng: np.random.Generator, sectors: npt.NDArray[np.int64], sessions: list[dt.date]
+) -> pl.DataFrame:
     days = len(sessions)
-    sectors = rng.integers(0, len(SIC_CODES), securities)
+    securities = sectors.size
     market = rng.normal(0.0004, 0.01, days)
     sector_returns = rng.normal(0, 0.006, (len(SIC_CODES), days))
     betas = rng.normal(1.0, 0.3, securities)
@@ -136,8 +141,9 @@ def _bars(rng: np.random.Generator, securities: int, sessions: list[dt.date]) ->
 
 
 def _edgar(
-    rng: np.random.Generator, securities: int, first: dt.date, last: dt.date
+    rng: np.random.Generator, sectors: npt.NDArray[np.int64], first: dt.date, last: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    securities = sectors.size
     companies, filings, facts = [], [], []
     years = range(first.year - 2, last.year + 1)
     for i in range(securities):
@@ -146,7 +152,7 @@ def _edgar(
             (
                 cik,
                 f"Synthetic Company {i:04d}",
-                int(rng.choice(SIC_CODES)),
+                SIC_CODES[int(sectors[i])],
                 [f"SYN{i:04d}"],
                 f"{cik:032x}",
             )
