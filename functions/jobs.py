@@ -32,13 +32,20 @@ if TYPE_CHECKING:
 
     from factor_engine.functions.model_config import ModelConfig
 
-__all__ = ["MissingInputsError", "RiskRunSummary", "read_panel", "run_risk_model"]
+__all__ = [
+    "NOTIFY_CHANNEL",
+    "MissingInputsError",
+    "RiskRunSummary",
+    "read_panel",
+    "run_risk_model",
+]
 
 logger = logging.getLogger(__name__)
 
 DateArray = npt.NDArray[np.datetime64]
 
 _NULL = r"\N"
+NOTIFY_CHANNEL = "factor_updates"
 
 
 class MissingInputsError(RuntimeError):
@@ -393,6 +400,10 @@ def _finish_run(
         " data_as_of_date = %s, finished_at = now() where model_run_id = %s",
         (status, error, json.dumps(summary.timings), summary.last_date, summary.model_run_id),
     )
+    if status == "succeeded":
+        # listeners (dashboards, schedulers) learn of new forecasts; delivered on commit
+        payload = {"model_run_id": summary.model_run_id, "model_code": summary.model_code}
+        connection.execute("select pg_notify(%s, %s)", (NOTIFY_CHANNEL, json.dumps(payload)))
     connection.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import psycopg
@@ -120,8 +121,15 @@ def test_an_incremental_run_rewrites_the_same_values(demo_database_url: str) -> 
         order by 1, 2, 3
     """
     before = rows(demo_database_url, query, since, since, since, since)
-    with psycopg.connect(demo_database_url) as connection:
-        summary = run_risk_model(connection, DEMO_MODEL, since=since)
+    with psycopg.connect(demo_database_url, autocommit=True) as listener:
+        listener.execute("listen factor_updates")
+        with psycopg.connect(demo_database_url) as connection:
+            summary = run_risk_model(connection, DEMO_MODEL, since=since)
+        [notice] = list(listener.notifies(timeout=5, stop_after=1))
+    assert json.loads(notice.payload) == {
+        "model_run_id": summary.model_run_id,
+        "model_code": "use4s",
+    }
     after = rows(demo_database_url, query, since, since, since, since)
     assert after == before
     # only the sessions from `since` on were rewritten
