@@ -176,6 +176,12 @@ def compare(url: str, days: int) -> None:
     print(f"ours, full model use4s: {total:.1f} s {full.timings}; peak RSS {peak_mib():,.0f} MiB")
     for line in full.lines():
         print(line)
+    assert full.last_date is not None
+    daily = run_risk(url, preset("use4s"), since=full.last_date)
+    print(
+        f"ours, the same model, one session (--since {full.last_date}):"
+        f" {sum(daily.timings.values()):.1f} s {daily.timings}"
+    )
 
 
 if __name__ == "__main__":
