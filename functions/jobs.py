@@ -62,7 +62,7 @@ class RiskRunSummary:
     count_securities: int = 0
     row_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    validation: list[tuple[str, int, float | None, float, float | None]] = field(
+    validation: list[tuple[str, int, float | None, float | None, float | None]] = field(
         default_factory=list
     )
 
@@ -79,7 +79,7 @@ class RiskRunSummary:
             "  validation (monthly forecasts): family, portfolios, mean bias, share in band, MRAD",
         ]
         lines += [
-            f"    {family:<26} {count:>5} {_number(bias)} {share:>6.0%} {_number(mrad)}"
+            f"    {family:<26} {count:>5} {_number(bias)} {_share(share)} {_number(mrad)}"
             for family, count, bias, share, mrad in self.validation
         ]
         return lines
@@ -87,6 +87,10 @@ class RiskRunSummary:
 
 def _number(value: float | None) -> str:
     return "   n/a" if value is None else f"{value:>6.2f}"
+
+
+def _share(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:>6.0%}"
 
 
 def run_risk_model(
@@ -362,7 +366,9 @@ def _validation_frames(model: RiskModel) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "mean_bias_statistic": _finite_or_none(
                     float(np.nanmean(result.bias)) if np.isfinite(result.bias).any() else np.nan
                 ),
-                "share_within_band": float(result.is_within_band.mean()),
+                "share_within_band": float(result.is_within_band.mean())
+                if np.isfinite(result.bias).any()
+                else None,
                 "mrad": _finite_or_none(result.mrad),
                 "rolling_bias_p05": _finite_or_none(result.rolling_bias_p05),
                 "rolling_bias_p95": _finite_or_none(result.rolling_bias_p95),
