@@ -81,28 +81,27 @@ class ModelConfig:
         return dataclasses.asdict(self)
 
 
+_USE4S = ModelConfig(
+    preset="use4s",
+    volatility_half_life=84,
+    volatility_newey_west_lags=5,
+    correlation_half_life=504,
+    correlation_newey_west_lags=2,
+    regime_half_life=42,
+    specific_half_life=84,
+    specific_newey_west_lags=5,
+    specific_autocorrelation_half_life=252,
+)
+
 PRESETS: dict[str, ModelConfig] = {
-    "use4s": ModelConfig(
-        preset="use4s",
-        volatility_half_life=84,
-        volatility_newey_west_lags=5,
-        correlation_half_life=504,
-        correlation_newey_west_lags=2,
-        regime_half_life=42,
-        specific_half_life=84,
-        specific_newey_west_lags=5,
-        specific_autocorrelation_half_life=252,
-    ),
-    "use4l": ModelConfig(
+    "use4s": _USE4S,
+    # USE4L: the same model with slower volatilities, regime and specific risk
+    "use4l": dataclasses.replace(
+        _USE4S,
         preset="use4l",
         volatility_half_life=252,
-        volatility_newey_west_lags=5,
-        correlation_half_life=504,
-        correlation_newey_west_lags=2,
         regime_half_life=168,
         specific_half_life=252,
-        specific_newey_west_lags=5,
-        specific_autocorrelation_half_life=252,
     ),
 }
 
