@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -105,7 +106,7 @@ def estimate_risk_model(
 
     fits = _regressions(panel, track)
     factor_codes, kept = _factor_codes(panel)
-    factor_returns = fits[0][:, kept]
+    factor_returns = fits.factor_returns[:, kept]
 
     # history row t uses returns realised up to dates[t + 1]: the forecast at t is row t - 1
     history_rows = np.append(wanted[1:], False)
@@ -122,30 +123,45 @@ def estimate_risk_model(
         track=track,
     )
     covariances = _shift(history)
-    specific = _specific_risk(panel, config, fits[5], wanted, track)
+    specific = _specific_risk(panel, config, fits.residuals, wanted, track)
     model = RiskModel(
         factor_codes=factor_codes,
         factor_returns=factor_returns,
-        standard_errors=fits[1][:, kept],
-        t_stats=fits[2][:, kept],
-        r_squared=fits[3],
-        count_observations=fits[4],
-        residuals=fits[5],
+        standard_errors=fits.standard_errors[:, kept],
+        t_stats=fits.t_stats[:, kept],
+        r_squared=fits.r_squared,
+        count_observations=fits.count_observations,
+        residuals=fits.residuals,
         covariances=covariances,
         factor_multiplier=_shift(factor_lambda, fill=1.0),
-        specific_multiplier=specific[0],
-        specific_volatility=specific[1],
-        time_series_volatility=specific[2],
-        structural_volatility=specific[3],
-        blend_weight=specific[4],
+        specific_multiplier=specific.multiplier,
+        specific_volatility=specific.volatility,
+        time_series_volatility=specific.time_series,
+        structural_volatility=specific.structural,
+        blend_weight=specific.blend_weight,
     )
     model.validation.extend(_validate(panel, model, month_ends, config))
     return model
 
 
-def _regressions(
-    panel: Panel, track: Track
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray]:
+class _Regressions(NamedTuple):
+    factor_returns: FloatArray  # (T, all factors incl. a catch-all industry)
+    standard_errors: FloatArray
+    t_stats: FloatArray
+    r_squared: FloatArray
+    count_observations: IntArray
+    residuals: FloatArray
+
+
+class _SpecificRisk(NamedTuple):
+    multiplier: FloatArray
+    volatility: FloatArray
+    time_series: FloatArray
+    structural: FloatArray
+    blend_weight: FloatArray
+
+
+def _regressions(panel: Panel, track: Track) -> _Regressions:
     n_dates, n_securities = panel.returns.shape
     n_industries = len(panel.industry_codes)
     n_factors = 1 + n_industries + len(panel.style_codes)
@@ -175,7 +191,7 @@ def _regressions(
         )
         r_squared[t], counts[t] = fit.r_squared, fit.count_observations
         residuals[t, rows] = fit.residuals
-    return factor_returns, standard_errors, t_stats, r_squared, counts, residuals
+    return _Regressions(factor_returns, standard_errors, t_stats, r_squared, counts, residuals)
 
 
 def _factor_codes(panel: Panel) -> tuple[tuple[str, ...], IntArray]:
@@ -189,7 +205,7 @@ def _factor_codes(panel: Panel) -> tuple[tuple[str, ...], IntArray]:
 
 def _specific_risk(
     panel: Panel, config: ModelConfig, residuals: FloatArray, wanted: BoolArray, track: Track
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> _SpecificRisk:
     n_dates, n_securities = residuals.shape
     time_series = _shift(
         time_series_specific_volatility(
@@ -232,7 +248,7 @@ def _specific_risk(
             blend, panel.market_cap[t], panel.in_estimation_universe[t], config.shrinkage_intensity
         )
         final[t] = np.where(present[t], multiplier[t] * shrunk, np.nan)
-    return multiplier, final, time_series, structural, gamma
+    return _SpecificRisk(multiplier, final, time_series, structural, gamma)
 
 
 def _month_end_rows(dates: npt.NDArray[np.datetime64]) -> IntArray:

@@ -28,7 +28,8 @@ class CrossSectionFit:
     """One date's regression.
 
     Factor vectors are ordered country, industries ``0 .. n_industries - 1``, styles. An
-    industry without estimation-universe members that day has no return (NaN).
+    industry without estimation-universe members that day has no return (NaN), nor has a
+    style that the country, industries and earlier styles span that day.
     ``residuals`` has one value per input row: NaN where the row had no return, an incomplete
     exposure row or an industry without a return.
     """
