@@ -127,14 +127,7 @@ def read_panel(connection: psycopg.Connection[Any], config: ModelConfig) -> tupl
     """The model's inputs from the marts, as dense date x security arrays."""
     styles = list(config.styles)
     query = sql.SQL(files(__package__).joinpath("risk_panel.sql").read_text()).format(
-        style_columns=sql.SQL(",\n        ").join(
-            sql.SQL("max(exposure_z) filter (where factor_code = {}) as {}").format(
-                sql.Literal(code), sql.Identifier(code)
-            )
-            for code in styles
-        ),
         style_names=sql.SQL(", ").join(sql.Identifier("exposures", code) for code in styles),
-        styles=sql.Literal(styles),
         industry_scheme=sql.Literal(config.industry_scheme),
     )
     schema = pl.Schema(
@@ -149,7 +142,7 @@ def read_panel(connection: psycopg.Connection[Any], config: ModelConfig) -> tupl
             **dict.fromkeys(styles, pl.Float64),
         }
     )
-    # the pivot's hash aggregate spills to disk with the default 4 MB
+    # the joins' hash tables spill to disk with the default 4 MB
     connection.execute("set local work_mem = '256MB'")
     try:
         frame = _copy_out(connection, query, schema)

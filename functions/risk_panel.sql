@@ -2,20 +2,7 @@
 -- Each row holds what was known at the close of as_of_date (exposures, market cap, ESTU
 -- membership) and the return the security earned over the next session (null when that
 -- session is not in the data yet). The placeholders in braces are filled by psycopg.sql with
--- identifiers and literals: the styles pivoted into columns, the industry scheme.
-with
-
--- materialized: computed once, not once per parallel worker
-exposures as materialized (
-    select
-        trade_date,
-        security_id,
-        {style_columns}
-    from marts.factor_exposures
-    where factor_code = any({styles})
-    group by trade_date, security_id
-)
-
+-- identifiers and literals: the model's style columns, the industry scheme.
 select
     exposures.trade_date as as_of_date,
     calendar.next_trade_date as return_date,
@@ -29,7 +16,7 @@ select
         else 'market'
     end as industry_code,
     {style_names}
-from exposures
+from marts.factor_exposures_wide as exposures
 inner join marts.trading_calendar as calendar
     on exposures.trade_date = calendar.trade_date
 inner join marts.daily_prices as prices
