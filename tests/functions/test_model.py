@@ -90,3 +90,16 @@ def test_an_incremental_run_gives_the_full_run_forecasts(
         incremental.specific_volatility[recent], model.specific_volatility[recent]
     )
     assert np.isnan(incremental.covariances[-100]).all()  # not a month end, not asked for
+
+
+def test_use4l_forecasts_are_steadier_than_use4s(market: SimulatedMarket, model: RiskModel) -> None:
+    long_horizon = estimate_risk_model(
+        market.panel, dataclasses.replace(preset("use4l"), eigen_simulations=30)
+    )
+
+    def day_to_day_changes(risk_model: RiskModel) -> float:
+        volatility = np.sqrt(np.diagonal(risk_model.covariances[300:], axis1=1, axis2=2))
+        return float(np.abs(np.diff(np.log(volatility), axis=0)).mean())
+
+    assert day_to_day_changes(long_horizon) < 0.7 * day_to_day_changes(model)
+    np.testing.assert_array_equal(long_horizon.factor_returns, model.factor_returns)
