@@ -7,11 +7,12 @@ Every command reads `DATABASE_URL`; without it, commands use the embedded cluste
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import sys
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 import psycopg
@@ -211,7 +212,21 @@ def build_command(since: datetime.datetime | None, select: tuple[str, ...]) -> N
 
 
 def _model_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The risk model's options, shared by `risk` and `run`."""
+    """The risk model's options, shared by `risk` and `run`: the command receives them as one
+    `config` (ModelConfig) and `since` (a date or None)."""
+
+    @functools.wraps(command)
+    def with_model(
+        *,
+        since: datetime.datetime | None,
+        preset: str,
+        styles: str | None,
+        industries: str | None,
+        **rest: Any,
+    ) -> None:
+        config = _model_config(preset, styles, industries)
+        command(config=config, since=since.date() if since else None, **rest)
+
     options = [
         click.option(
             "--since",
@@ -235,9 +250,10 @@ def _model_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Industry factors: Fama-French 12 or 49, or none (default: ff49).",
         ),
     ]
+    decorated: Callable[..., None] = with_model
     for option in reversed(options):
-        command = option(command)
-    return command
+        decorated = option(decorated)
+    return decorated
 
 
 def _model_config(preset_name: str, styles: str | None, industries: str | None) -> ModelConfig:
@@ -251,14 +267,7 @@ def _model_config(preset_name: str, styles: str | None, industries: str | None) 
 @main.command("risk")
 @_model_options
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
-def risk_command(
-    since: datetime.datetime | None,
-    preset: str,
-    styles: str | None,
-    industries: str | None,
-    *,
-    no_progress: bool,
-) -> None:
+def risk_command(*, config: ModelConfig, since: datetime.date | None, no_progress: bool) -> None:
     """Estimate the risk model from the factor exposures and store it in risk.*.
 
     Daily factor returns (constrained WLS), factor covariance (Newey-West, eigenfactor and
@@ -276,8 +285,8 @@ def risk_command(
 
     summary = run_risk(
         resolve_database_url(Settings.from_env()),
-        _model_config(preset, styles, industries),
-        since=since.date() if since else None,
+        config,
+        since=since,
         show_progress=not no_progress,
     )
     for line in summary.lines():
@@ -295,12 +304,10 @@ def risk_command(
 )
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def run_command(
-    since: datetime.datetime | None,
-    preset: str,
-    styles: str | None,
-    industries: str | None,
-    sources: tuple[str, ...],
     *,
+    config: ModelConfig,
+    since: datetime.date | None,
+    sources: tuple[str, ...],
     no_progress: bool,
 ) -> None:
     """The daily job: load, then build, then risk.
@@ -320,9 +327,9 @@ def run_command(
     result = run_pipeline(
         resolve_database_url(settings),
         settings,
-        _model_config(preset, styles, industries),
+        config,
         sources=sources,
-        since=since.date() if since else None,
+        since=since,
         show_progress=not no_progress,
     )
     lines = [
