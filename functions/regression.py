@@ -124,7 +124,7 @@ def fit_cross_section(
             return _no_fit(n_factors, n_rows, count_observations)
         weighted_design = (design @ transform) * sqrt_weight[:, None]
         q, r = np.linalg.qr(weighted_design)
-    dropped = ~transform.any(axis=1)
+    dropped = np.asarray(~transform.any(axis=1))  # numpy 2.4 stubs: any(axis) may be a bool
     dropped[: 1 + n_industries] = False
     free_returns = np.linalg.solve(r, q.T @ weighted_returns)
     factor_returns = transform @ free_returns
