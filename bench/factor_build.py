@@ -50,6 +50,10 @@ def main() -> None:
         print(f"peak RSS (Python)      {peak_mib:,.0f} MiB")
         for line in full.lines()[1:]:
             print(line)
+        for label, summary in (("full build", full), ("incremental build", incremental)):
+            print(f"slowest dbt nodes of the {label}:")
+            for name, seconds in summary.node_seconds[:12]:
+                print(f"  {name:<60} {seconds:7.1f} s")
 
 
 if __name__ == "__main__":

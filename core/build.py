@@ -30,7 +30,7 @@ SUMMARY_TABLES = (
     "marts.daily_prices",
     "marts.fundamentals_pit",
     "marts.estimation_universe",
-    "marts.factor_exposures",
+    "marts.factor_exposures_wide",
     "marts.factors",
     "marts.weekly_bars",
     "marts.monthly_bars",
@@ -43,6 +43,8 @@ class BuildSummary:
     row_counts: dict[str, int]
     first_trade_date: dt.date | None
     last_trade_date: dt.date | None
+    # dbt's seconds per node (model, test, seed), slowest first: where a build's time went
+    node_seconds: tuple[tuple[str, float], ...] = ()
 
     def lines(self) -> list[str]:
         span = (
@@ -60,6 +62,8 @@ def build(
     database_url: str, *, since: dt.date | None = None, select: Sequence[str] = ()
 ) -> BuildSummary:
     """Seed, run and test every dbt model (or the `select`ed ones); raise DbtError on failure."""
+    from dbt.artifacts.schemas.run import RunExecutionResult  # late, as dbt itself (core/dbt.py)
+
     started = time.perf_counter()
     arguments = ["build"]
     if since is not None:
@@ -68,9 +72,17 @@ def build(
         arguments += ["--full-refresh"]  # incremental models rebuilt whole
     if select:
         arguments += ["--select", *select]
-    run_dbt(arguments, database_url)
+    outcome = run_dbt(arguments, database_url).result
     refresh_continuous_aggregates(database_url, since=since)
-    return _summarise(database_url, time.perf_counter() - started)
+    node_seconds = (
+        sorted(
+            ((result.node.name, result.execution_time) for result in outcome),
+            key=lambda named: -named[1],
+        )
+        if isinstance(outcome, RunExecutionResult)
+        else []
+    )
+    return _summarise(database_url, time.perf_counter() - started, tuple(node_seconds))
 
 
 def refresh_continuous_aggregates(database_url: str, *, since: dt.date | None = None) -> int:
@@ -99,7 +111,9 @@ def refresh_continuous_aggregates(database_url: str, *, since: dt.date | None = 
     return len(names)
 
 
-def _summarise(database_url: str, seconds: float) -> BuildSummary:
+def _summarise(
+    database_url: str, seconds: float, node_seconds: tuple[tuple[str, float], ...]
+) -> BuildSummary:
     counts = {}
     with psycopg.connect(database_url) as connection:
         for table in SUMMARY_TABLES:
@@ -113,4 +127,4 @@ def _summarise(database_url: str, seconds: float) -> BuildSummary:
             "select min(trade_date), max(trade_date) from marts.trading_calendar"
         ).fetchone()
     first, last = span if span else (None, None)
-    return BuildSummary(seconds, counts, first, last)
+    return BuildSummary(seconds, counts, first, last, node_seconds)
