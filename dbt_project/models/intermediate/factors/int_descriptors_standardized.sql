@@ -1,18 +1,37 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key=['trade_date', 'security_id', 'descriptor_code'],
+    unique_key=['trade_date', 'security_id'],
     on_schema_change='fail',
+    indexes=[{'columns': ['trade_date', 'security_id'], 'unique': true}],
     post_hook='analyze {{ this }}',
 ) }}
 {#
-    Every style descriptor of every priced security and session, raw and standardised
-    against the estimation universe: z-scored (cap-weighted mean, equal-weighted std),
-    trimmed to +-3, then standardised again (USE4 §2.2: outliers trimmed to three standard
-    deviations).
-    Grain: one row per trade_date, security_id and descriptor_code.
+    Every style descriptor of every security with a market cap on every session, side by
+    side: the raw value in a column named after the descriptor, and beside it <code>_z,
+    standardised against the estimation universe: z-scored (cap-weighted mean,
+    equal-weighted std), trimmed to +-3, then standardised again (USE4 §2.2: outliers
+    trimmed to three standard deviations). Null where the descriptor is missing.
+    Wide, not long: one row per security and session instead of one per descriptor is
+    eighteen times fewer rows to write, and every descriptor's cross-section is computed in
+    the same pass over a session (bench/RESULTS.md).
+    Grain: one row per trade_date and security_id.
 #}
+{%- set price_codes = ['lncap', 'beta', 'hsigma', 'dastd', 'rstr', 'cmra', 'stom', 'stoq',
+                       'stoa'] %}
+{%- set fundamental_codes = ['btop', 'etop', 'cetop', 'dyield', 'mlev', 'blev', 'dtoa',
+                             'sgro', 'egro'] %}
+{%- set codes = price_codes + fundamental_codes %}
 with
+
+prices as (
+    select
+        security_id,
+        trade_date,
+        market_cap_usd
+    from {{ ref('daily_prices') }}
+    where market_cap_usd > 0 and {{ since_condition('trade_date') }}
+),
 
 price_descriptors as (
     select * from {{ ref('int_price_descriptors') }}
@@ -29,87 +48,60 @@ universe as (
         trade_date,
         security_id
     from {{ ref('estimation_universe') }}
+    where {{ since_condition('trade_date') }}
 ),
 
-prices as (
+raw_descriptors as (
     select
-        security_id,
-        trade_date,
-        market_cap_usd
-    from {{ ref('daily_prices') }}
-    where market_cap_usd > 0 and {{ since_condition('trade_date') }}
-),
-
-long_form as (
-    {% set price_codes = ['lncap', 'beta', 'hsigma', 'dastd', 'rstr', 'cmra', 'stom', 'stoq',
-                          'stoa'] %}
-    {% set fundamental_codes = ['btop', 'etop', 'cetop', 'dyield', 'mlev', 'blev', 'dtoa',
-                                'sgro', 'egro'] %}
-    select
-        price_descriptors.security_id,
-        price_descriptors.trade_date,
-        descriptor.descriptor_code,
-        descriptor.raw_value
-    from price_descriptors
-    cross join
-        lateral (
-            values
-            {% for code in price_codes %}
-                ('{{ code }}', price_descriptors.{{ code }}){{ ',' if not loop.last }}
-            {% endfor %}
-        ) as descriptor (descriptor_code, raw_value)
-    where descriptor.raw_value is not null
-    union all
-    select
-        fundamental_descriptors.security_id,
-        fundamental_descriptors.trade_date,
-        descriptor.descriptor_code,
-        descriptor.raw_value
-    from fundamental_descriptors
-    cross join
-        lateral (
-            values
-            {% for code in fundamental_codes %}
-                ('{{ code }}', fundamental_descriptors.{{ code }}){{ ',' if not loop.last }}
-            {% endfor %}
-        ) as descriptor (descriptor_code, raw_value)
-    where descriptor.raw_value is not null
-),
-
-with_universe as (
-    select
-        long_form.*,
+        prices.trade_date,
+        prices.security_id,
         prices.market_cap_usd,
-        universe.security_id is not null as is_in_estu
-    from long_form
-    inner join prices
-        on long_form.security_id = prices.security_id and long_form.trade_date = prices.trade_date
-    left join universe
+        universe.security_id is not null as is_in_estu,
+    {%- for code in codes %}
+        {{ 'price_descriptors' if code in price_codes else 'fundamental_descriptors' }}.{{ code }}
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from prices
+    left join price_descriptors
         on
-            long_form.security_id = universe.security_id
-            and long_form.trade_date = universe.trade_date
+            prices.security_id = price_descriptors.security_id
+            and prices.trade_date = price_descriptors.trade_date
+    left join fundamental_descriptors
+        on
+            prices.security_id = fundamental_descriptors.security_id
+            and prices.trade_date = fundamental_descriptors.trade_date
+    left join universe
+        on prices.security_id = universe.security_id and prices.trade_date = universe.trade_date
 ),
 
 first_pass as (
     select
         *,
-        {{ standardized('raw_value', 'partition by trade_date, descriptor_code') }} as first_z
-    from with_universe
+    {%- for code in codes %}
+        {{ standardized(code, 'partition by trade_date') }} as {{ code }}_first_z
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from raw_descriptors
 ),
 
 trimmed as (
     select
         *,
-        {{ clipped('first_z') }} as trimmed_z
+    {%- for code in codes %}
+        {{ clipped(code ~ '_first_z') }} as {{ code }}_trimmed
+        {{- ',' if not loop.last }}
+    {%- endfor %}
     from first_pass
 )
 
 select
     trade_date,
     security_id,
-    descriptor_code,
-    raw_value,
     market_cap_usd,
     is_in_estu,
-    {{ standardized('trimmed_z', 'partition by trade_date, descriptor_code') }} as descriptor_z
+{%- for code in codes %}
+    {{ code }},
+    {{ standardized(code ~ '_trimmed', 'partition by trade_date') }} as {{ code }}_z
+    {{- ',' if not loop.last }}
+{%- endfor %}
 from trimmed

@@ -1,7 +1,7 @@
 {#
     The factor catalog: one row per factor_code with its group, source systems, formula,
     direction, units, lag and description (from reference.factor_catalog), and the descriptors
-    it combines.
+    it combines (style_descriptor_weights()).
 #}
 with
 
@@ -9,12 +9,29 @@ catalog as (
     select * from {{ ref('factor_catalog') }}
 ),
 
+weights as (
+    select
+        factor_code,
+        descriptor_code,
+        weight
+    from (
+        values
+        {%- for style, parts in style_descriptor_weights().items() %}
+            {%- set outer_loop = loop %}
+            {%- for code, weight in parts %}
+                ('{{ style }}', '{{ code }}', {{ weight }}::double precision)
+                {{- ',' if not (outer_loop.last and loop.last) }}
+            {%- endfor %}
+        {%- endfor %}
+    ) as style_weights (factor_code, descriptor_code, weight)
+),
+
 descriptors as (
     select
         factor_code,
         string_agg(descriptor_code || ' ' || weight::text, ', ' order by weight desc)
             as descriptor_weights
-    from {{ ref('style_factor_descriptors') }}
+    from weights
     group by factor_code
 )
 
