@@ -5,9 +5,14 @@
     --full-refresh build, the condition is `true` and everything is rebuilt.
 #}
 {% macro since_condition(column, lookback_days=0) -%}
-    {%- if is_incremental() and var('since', none) -%}
+    {%- if is_since_build() -%}
         {{ column }} >= '{{ var("since") }}'::date - {{ lookback_days }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{# True while a `--since` build runs an incremental model whose table already exists. #}
+{% macro is_since_build() -%}
+    {{ return(is_incremental() and var('since', none) is not none) }}
 {%- endmacro %}

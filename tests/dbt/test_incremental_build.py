@@ -1,9 +1,10 @@
 """`factor-engine build --since DATE` gives what a full build gives.
 
-A database holds the sample data as it stood on a cut-off date (bars up to it, filings accepted
-before it) and is built in full; then the rest of the data lands, as a day's loads would land it,
-and `build --since` the cut-off rebuilds only from there. Every date-grained table must then
-equal the full build of all the data (the demo database).
+A database holds the sample data as it stood on the evening of a cut-off date (bars up to the
+cut-off, filings accepted until midnight: one, after the close, known but not usable before a
+session follows) and is built in full; then the rest of the data lands, as the next loads would land
+it, and `build --since` the day after the cut-off rebuilds only from there. Every table a
+--since build touches must then equal the full build of all the data (the demo database).
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
-CUTOFF = dt.date(2017, 6, 15)
+CUTOFF = dt.date(2017, 5, 8)  # a Monday: a 10-Q (CIK 63908) was accepted at 16:10 New York
+FILINGS_UNTIL = CUTOFF + dt.timedelta(days=1)  # accepted before that midnight
+SINCE = CUTOFF + dt.timedelta(days=1)
 # every model a --since build rebuilds part of, or all of, keyed by what orders its rows
 COMPARED = {
     "marts.trading_calendar": "trade_date",
     "marts.daily_prices": "security_id, trade_date",
+    "intermediate.int_fundamental_facts_known": (
+        "cik, item_code, period_start_date, period_end_date, usable_from_date"
+    ),
+    "intermediate.int_fundamental_snapshots": "cik, item_code, snapshot_date",
     "marts.fundamentals_pit": "security_id, item_code, valid_from_date",
     "marts.estimation_universe": "trade_date, security_id",
     "intermediate.int_price_descriptors": "security_id, trade_date",
@@ -57,7 +64,7 @@ def incrementally_built_url(server_url: str) -> Iterator[str]:
             connection.execute(
                 "create table later.filings as select * from raw_edgar.filings"
                 " where accepted_at >= (%s::date)::timestamp at time zone 'America/New_York'",
-                (CUTOFF,),
+                (FILINGS_UNTIL,),
             )
             connection.execute(
                 "create table later.facts as select facts.* from raw_edgar.facts as facts"
@@ -79,7 +86,7 @@ def incrementally_built_url(server_url: str) -> Iterator[str]:
             connection.execute("insert into raw_files.daily_bars select * from later.bars")
             connection.execute("insert into raw_edgar.filings select * from later.filings")
             connection.execute("insert into raw_edgar.facts select * from later.facts")
-        build(url, since=CUTOFF)
+        build(url, since=SINCE)
         yield url
 
 

@@ -1,8 +1,12 @@
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['usable_from_date'],
+    on_schema_change='fail',
     indexes=[
         {'columns': ['cik', 'item_code', 'duration_bucket', 'period_end_date']},
         {'columns': ['cik', 'item_code', 'period_end_date', 'usable_from_date']},
+        {'columns': ['usable_from_date']},
     ],
     post_hook='analyze {{ this }}',
 ) }}
@@ -87,6 +91,13 @@ mapped as (
         on
             facts.cik = filings.cik
             and facts.accession_number = filings.accession_number
+    {%- if is_since_build() %}
+        {# a fact known before the last session before `since` was usable before it #}
+        where coalesce(filings.known_date, facts.filed_date) >= (
+            select coalesce(max(trading_days.trade_date), '-infinity'::date) from trading_days
+            where trading_days.trade_date < '{{ var("since") }}'::date
+        )
+    {%- endif %}
 ),
 
 usable as (
@@ -109,7 +120,7 @@ ranked as (
             order by precedence asc, known_date desc, accession_number desc
         ) as rank_within_day
     from usable
-    where usable_from_date is not null
+    where usable_from_date is not null and {{ since_condition('usable_from_date') }}
 )
 
 select

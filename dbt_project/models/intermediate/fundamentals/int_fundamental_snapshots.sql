@@ -1,11 +1,19 @@
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['snapshot_date'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['snapshot_date']}],
+    post_hook='analyze {{ this }}',
+) }}
 {#
     What was known of each fundamental item on each day something new about it became usable.
     Flow items are trailing twelve months, built only from what was known that day: the
     latest fiscal year, plus the year-to-date period since it, minus the same period a year
     earlier (TTM = FY + YTD - prior YTD; Q4 = FY - 9M follows). Stock and share items are
     the latest balance; per-share items the latest fiscal year. Each value exists twice: as
-    latest known (restatements included) and as first reported.
+    latest known (restatements included) and as first reported. A --since build adds the
+    snapshots from `since` on, each from everything known that day.
     Grain: one row per cik, item_code and snapshot_date.
 #}
 with
@@ -22,6 +30,7 @@ snapshots as (
         item_kind,
         usable_from_date as snapshot_date
     from facts
+    where {{ since_condition('usable_from_date') }}
 ),
 
 latest_periods as (

@@ -1,15 +1,35 @@
-{{ config(indexes=[{'columns': ['security_id', 'item_code', 'valid_from_date']}]) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['security_id', 'item_code', 'valid_from_date'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['security_id', 'item_code', 'valid_from_date'], 'unique': true}],
+) }}
 {#
     Point-in-time fundamentals: the value of each item known at the close of any session in
     [valid_from_date, valid_to_date). `value` is the latest known (restatements included);
     `first_reported_value` as originally reported. A value becomes valid on the trading day
-    after its filing's acceptance date, never on its period end.
+    after its filing's acceptance date, never on its period end. A --since build rewrites
+    every interval of the items with a snapshot from `since` on (the one before it now ends).
     Grain: one row per security_id, item_code and valid_from_date.
 #}
 with
 
+rewritten_items as (
+    select distinct
+        cik,
+        item_code
+    from {{ ref('int_fundamental_snapshots') }}
+    where {{ since_condition('snapshot_date') }}
+),
+
 snapshots as (
-    select * from {{ ref('int_fundamental_snapshots') }}
+    select all_snapshots.*
+    from {{ ref('int_fundamental_snapshots') }} as all_snapshots
+    inner join rewritten_items
+        on
+            all_snapshots.cik = rewritten_items.cik
+            and all_snapshots.item_code = rewritten_items.item_code
 ),
 
 securities as (
