@@ -116,10 +116,14 @@ def _summarise(
 ) -> BuildSummary:
     counts = {}
     with psycopg.connect(database_url) as connection:
-        for table in SUMMARY_TABLES:
-            exists = connection.execute("select to_regclass(%s)", (table,)).fetchone()
-            if exists is None or exists[0] is None:
-                continue
+        # one query, not one per table: a statement run five times is prepared, and PGlite's
+        # single backend would then meet the same prepared name from the next build's connection
+        existing = connection.execute(
+            "select name from unnest(%s::text[]) with ordinality as listed (name, position)"
+            " where to_regclass(name) is not null order by position",
+            (list(SUMMARY_TABLES),),
+        ).fetchall()
+        for (table,) in existing:
             query = sql.SQL("select count(*) from {}").format(sql.Identifier(*table.split(".")))
             row = connection.execute(query).fetchone()
             counts[table] = int(row[0]) if row else 0

@@ -4,11 +4,14 @@ A slice of the sample data, landed on plain PostgreSQL by the demo, is copied in
 plain database and into a PGlite TimescaleDB server of this module's own (it has one database
 and serves one connection at a time, so the loaders' two connections are not used there); dbt
 builds both, PGlite with one thread. There
-daily_prices becomes a hypertable and the rollups continuous aggregates.
+daily_prices becomes a hypertable and the rollups continuous aggregates. PGlite gets the slice in
+two parts, as a daily job would: what had landed by a cut-off, built in full, then the rest
+(the last month's bars, a 10-Q), built with `--since`; plain gets it all at once, built in full.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +38,14 @@ SLICE = {
     "raw_files.daily_bars": "symbol in ('AAPL', 'MSFT', 'WMT', 'MCD')"
     " and trade_date between '2014-01-01' and '2015-12-31'",
 }
+CUTOFF = dt.date(2015, 11, 30)
+# the part of the slice landed by the cut-off; the rest comes after the first build
+BY_CUTOFF = {
+    "raw_edgar.companies": "true",
+    "raw_edgar.filings": f"filed_date <= '{CUTOFF}'",
+    "raw_edgar.facts": f"filed_date <= '{CUTOFF}'",
+    "raw_files.daily_bars": f"trade_date <= '{CUTOFF}'",
+}
 
 
 def rows(url: str, query: str) -> list[tuple[Any, ...]]:
@@ -42,8 +53,9 @@ def rows(url: str, query: str) -> list[tuple[Any, ...]]:
         return connection.execute(query).fetchall()
 
 
-def copy_slice(source_url: str, target_url: str) -> None:
-    """The slice's raw rows, from the demo database into a migrated one."""
+def copy_slice(source_url: str, target_url: str, part: str = "true") -> None:
+    """The slice's raw rows, from the demo database into a migrated one: those for which the
+    SQL `part` (a format string over {by_cutoff}, each table's BY_CUTOFF condition) holds."""
     # PGlite's socket server (pglite-socket 0.0.19) crashes on a protocol message that spans
     # TCP reads, COPY included: rows travel as small JSON batches instead
     # and its one backend outlives connections, so their prepared statements would collide
@@ -52,7 +64,8 @@ def copy_slice(source_url: str, target_url: str) -> None:
         psycopg.connect(target_url, prepare_threshold=None) as target,
     ):
         for table, condition in SLICE.items():
-            query = f"select row_to_json(t)::text from {table} as t where {condition}"
+            in_part = part.format(by_cutoff=f"({BY_CUTOFF[table]})")
+            query = f"select row_to_json(t)::text from {table} as t where {condition} and {in_part}"
             records = [record for (record,) in source.execute(query)]
             for batch in _batches(records, max_bytes=30_000):
                 target.execute(
@@ -73,10 +86,12 @@ def built_plain(server_url: str, demo_database_url: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def built_timescaledb(own_timescaledb_url: str, demo_database_url: str) -> str:
     migrate(own_timescaledb_url)
-    copy_slice(demo_database_url, own_timescaledb_url)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FACTOR_ENGINE_DBT_THREADS", "1")  # one connection at a time
+        copy_slice(demo_database_url, own_timescaledb_url, "{by_cutoff}")
         build(own_timescaledb_url)
+        copy_slice(demo_database_url, own_timescaledb_url, "not {by_cutoff}")
+        build(own_timescaledb_url, since=CUTOFF + dt.timedelta(days=1))
     return own_timescaledb_url
 
 
