@@ -40,6 +40,7 @@ COMPARED = {
     "intermediate.int_fundamental_snapshots": "cik, item_code, snapshot_date",
     "marts.fundamentals_pit": "security_id, item_code, valid_from_date",
     "marts.estimation_universe": "trade_date, security_id",
+    "intermediate.int_market_returns": "trade_date",
     "intermediate.int_price_descriptors": "security_id, trade_date",
     "intermediate.int_fundamental_descriptors": "security_id, trade_date",
     "intermediate.int_descriptors_standardized": "trade_date, security_id",
