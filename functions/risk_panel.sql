@@ -8,8 +8,8 @@ select
     calendar.next_trade_date as return_date,
     exposures.security_id,
     next_prices.return_1d as next_return,
-    prices.market_cap_usd,
-    universe.security_id is not null as is_estimation_universe,
+    exposures.market_cap_usd,
+    exposures.is_in_estimation_universe as is_estimation_universe,
     case {industry_scheme}
         when 'ff12' then securities.ff12_industry_code
         when 'ff49' then securities.ff49_industry_code
@@ -19,18 +19,10 @@ select
 from marts.factor_exposures_wide as exposures
 inner join marts.trading_calendar as calendar
     on exposures.trade_date = calendar.trade_date
-inner join marts.daily_prices as prices
-    on
-        exposures.security_id = prices.security_id
-        and exposures.trade_date = prices.trade_date
 inner join marts.securities as securities
     on exposures.security_id = securities.security_id
 left join marts.daily_prices as next_prices
     on
         exposures.security_id = next_prices.security_id
         and calendar.next_trade_date = next_prices.trade_date
-left join marts.estimation_universe as universe
-    on
-        exposures.security_id = universe.security_id
-        and exposures.trade_date = universe.trade_date
-where prices.market_cap_usd > 0
+where exposures.market_cap_usd > 0

@@ -10,9 +10,10 @@
 ) }}
 {#
     Style factor exposures of every security with a market cap on every session whose
-    estimation universe has at least three members, side by side: per style (the project var
-    style_factor_codes), its exposure in a column named after it, <style>_raw_value and
-    <style>_is_imputed. marts.factor_exposures shows the same in long form.
+    estimation universe has at least three members, side by side: the security's market cap
+    and ESTU membership that day, then per style (the project var style_factor_codes) its
+    exposure in a column named after it, <style>_raw_value and <style>_is_imputed.
+    marts.factor_exposures shows the exposures in long form.
     Each style combines its standardised descriptors with the weights of
     style_descriptor_weights() (over the descriptors a security has: USE4 imputes at the
     factor level), then is standardised again against the estimation universe (cap-weighted
@@ -160,6 +161,8 @@ imputed as (
 select
     trade_date,
     security_id,
+    market_cap_usd,
+    is_in_estu as is_in_estimation_universe,
 {%- for style in styles %}
     coalesce({{ style }}_exposure, {{ style }}_industry_mean) as {{ style }},
     {{ style }}_raw_value,
