@@ -51,9 +51,9 @@ def main() -> None:
         for line in full.lines()[1:]:
             print(line)
         for label, summary in (("full build", full), ("incremental build", incremental)):
-            print(f"slowest dbt nodes of the {label}:")
-            for name, seconds in summary.node_seconds[:12]:
-                print(f"  {name:<60} {seconds:7.1f} s")
+            print(f"{label}:")
+            for line in summary.slowest_lines(12):
+                print(line)
 
 
 if __name__ == "__main__":

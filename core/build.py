@@ -57,6 +57,15 @@ class BuildSummary:
             *(f"  {table:<28} {count:>12,} rows" for table, count in self.row_counts.items()),
         ]
 
+    def slowest_lines(self, count: int) -> list[str]:
+        """The `count` slowest dbt nodes (models, tests, seeds): where the build's time went."""
+        if count <= 0 or not self.node_seconds:
+            return []
+        return [
+            f"slowest {min(count, len(self.node_seconds))} dbt nodes (seconds, two may overlap):",
+            *(f"  {name:<60} {seconds:7.1f}" for name, seconds in self.node_seconds[:count]),
+        ]
+
 
 def build(
     database_url: str, *, since: dt.date | None = None, select: Sequence[str] = ()

@@ -191,14 +191,21 @@ def doctor_command() -> None:
 @click.option(
     "--select", "select", multiple=True, help="Only these dbt models or selectors (repeatable)."
 )
-def build_command(since: datetime.datetime | None, select: tuple[str, ...]) -> None:
+@click.option(
+    "--slowest",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Also list the N slowest dbt models and tests: where the time went.",
+)
+def build_command(since: datetime.datetime | None, select: tuple[str, ...], slowest: int) -> None:
     """Build the factor core in dbt: security master, prices, point-in-time fundamentals,
     the estimation universe and style factor exposures, with their data tests.
 
     \b
     Examples:
       factor-engine build
-      factor-engine build --since 2017-11-01
+      factor-engine build --since 2017-11-01 --slowest 5
     """
     from factor_engine.core.build import build
 
@@ -207,7 +214,7 @@ def build_command(since: datetime.datetime | None, select: tuple[str, ...]) -> N
         since=since.date() if since else None,
         select=select,
     )
-    for line in summary.lines():
+    for line in [*summary.lines(), *summary.slowest_lines(slowest)]:
         click.echo(line)
 
 

@@ -68,3 +68,19 @@ def test_unreachable_database_is_a_clear_error() -> None:
     assert code == 1
     assert "cannot connect to postgresql://nobody:***@127.0.0.1:1/none" in output
     assert "secret" not in output
+
+
+@pytest.mark.db
+@pytest.mark.slow
+def test_build_since_says_what_it_built_and_where_the_time_went(demo_database_url: str) -> None:
+    code, output = run(
+        "build", "--since", "2017-11-01", "--slowest", "3", env={"DATABASE_URL": demo_database_url}
+    )
+    assert code == 0, output
+    lines = output.splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("build succeeded in"))
+    assert "sessions 2010-01-04 .. 2017-11-10" in lines[summary]
+    assert any("marts.factor_exposures_wide" in line for line in lines[summary:])
+    slowest = lines.index("slowest 3 dbt nodes (seconds, two may overlap):")
+    assert len(lines[slowest + 1 :]) == 3
+    assert all(float(line.split()[-1]) >= 0 for line in lines[slowest + 1 :])
