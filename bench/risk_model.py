@@ -1,8 +1,9 @@
 """Benchmark: the risk model on a synthetic Russell-3000-sized market, beside Toraniko.
 
-Usage (from the checkout; Toraniko is not a dependency of the engine):
-    .venv/bin/pip install toraniko
-    .venv/bin/python bench/risk_model.py [--securities 3000] [--years 3] [--days 252]
+Usage (from the checkout; Toraniko is not a dependency of the engine, and installing it pins
+numpy 1.26, so give it a virtualenv of its own):
+    python3 -m venv /tmp/toraniko && /tmp/toraniko/bin/pip install toraniko -e .
+    /tmp/toraniko/bin/python bench/risk_model.py [--securities 3000] [--years 3] [--days 252]
 
 A throwaway database on DATABASE_URL's server (default 127.0.0.1:5432) gets the synthetic
 market (bench/synthetic_market.py) and a full `factor-engine build`. Then, on the same data:
