@@ -4,7 +4,7 @@
     unique_key=['trade_date', 'security_id'],
     on_schema_change='fail',
     indexes=[{'columns': ['trade_date', 'security_id'], 'unique': true}],
-    post_hook='analyze {{ this }}',
+    post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
     Every style descriptor of every security with a market cap on every session, side by

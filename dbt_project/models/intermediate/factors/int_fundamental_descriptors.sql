@@ -3,7 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['security_id', 'trade_date'],
     on_schema_change='fail',
-    post_hook='analyze {{ this }}',
+    post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
     Descriptors from point-in-time fundamentals and the session's market cap (METHODOLOGY

@@ -3,7 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['trade_date'],
     on_schema_change='fail',
-    post_hook='analyze {{ this }}',
+    post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
     The market's daily return: ESTU members weighted by their previous session's market cap.

@@ -3,7 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['security_id', 'trade_date'],
     on_schema_change='fail',
-    post_hook='analyze {{ this }}',
+    post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
     Descriptors from prices and volume (METHODOLOGY §1.3, CNE5 definitions; windows in

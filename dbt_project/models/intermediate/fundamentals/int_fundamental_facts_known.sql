@@ -8,7 +8,7 @@
         {'columns': ['cik', 'item_code', 'period_end_date', 'usable_from_date']},
         {'columns': ['usable_from_date']},
     ],
-    post_hook='analyze {{ this }}',
+    post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
     The XBRL facts that feed a fundamental item, each with the first session it may be used

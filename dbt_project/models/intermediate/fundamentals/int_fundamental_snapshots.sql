@@ -4,7 +4,7 @@
     unique_key=['snapshot_date'],
     on_schema_change='fail',
     indexes=[{'columns': ['snapshot_date']}],
-    post_hook='analyze {{ this }}',
+    post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
     What was known of each fundamental item on each day something new about it became usable.
