@@ -21,33 +21,35 @@
 {% endmacro %}
 
 {#
-    A style's score from the wide descriptors in scope: the weighted mean of the <code>_z
+    A style's score from the wide descriptors of `relation`: the weighted mean of its <code>_z
     columns that are present (USE4 imputes at the factor level, so a missing descriptor's
     weight goes to the others); null when none is.
 #}
-{% macro present_weighted_mean(parts) -%}
+{% macro present_weighted_mean(parts, relation) -%}
     {%- set weighted = [] %}
     {%- set present_weights = [] %}
     {%- for code, weight in parts %}
-        {%- do weighted.append('coalesce(' ~ weight ~ ' * ' ~ code ~ '_z, 0)') %}
+        {%- set z = relation ~ '.' ~ code ~ '_z' %}
+        {%- do weighted.append('coalesce(' ~ weight ~ ' * ' ~ z ~ ', 0)') %}
         {%- do present_weights.append(
-            'case when ' ~ code ~ '_z is not null then ' ~ weight ~ ' else 0 end'
+            'case when ' ~ z ~ ' is not null then ' ~ weight ~ ' else 0 end'
         ) %}
     {%- endfor -%}
     ({{ weighted | join(' + ') }}) / nullif({{ present_weights | join(' + ') }}, 0)
 {%- endmacro %}
 
 {#
-    The raw value of a style's only present descriptor; null when none or several are present
-    (the style's raw value is then its score).
+    The raw value of a style's only present descriptor in `relation`; null when none or several
+    are present (the style's raw value is then its score).
 #}
-{% macro single_present_raw_value(parts) -%}
+{% macro single_present_raw_value(parts, relation) -%}
     {%- set present_counts = [] %}
     {%- set present_values = [] %}
     {%- for code, weight in parts %}
-        {%- do present_counts.append('(' ~ code ~ '_z is not null)::int') %}
+        {%- set z = relation ~ '.' ~ code ~ '_z' %}
+        {%- do present_counts.append('(' ~ z ~ ' is not null)::int') %}
         {%- do present_values.append(
-            'case when ' ~ code ~ '_z is not null then ' ~ code ~ ' end'
+            'case when ' ~ z ~ ' is not null then ' ~ relation ~ '.' ~ code ~ ' end'
         ) %}
     {%- endfor -%}
     case

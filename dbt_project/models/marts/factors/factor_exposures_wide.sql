@@ -58,8 +58,8 @@ combined as (
         descriptors.is_in_estu,
         securities.ff12_industry_code,
     {%- for style, parts in weights.items() %}
-        {{ present_weighted_mean(parts) }} as {{ style }}_score,
-        {{ single_present_raw_value(parts) }} as {{ style }}_single_raw_value
+        {{ present_weighted_mean(parts, 'descriptors') }} as {{ style }}_score,
+        {{ single_present_raw_value(parts, 'descriptors') }} as {{ style }}_single_raw_value
         {{- ',' if not loop.last }}
     {%- endfor %}
     from descriptors
