@@ -1,10 +1,11 @@
 """`factor-engine build --since DATE` gives what a full build gives.
 
-A database holds the sample data as it stood on the evening of a cut-off date (bars up to the
-cut-off, filings accepted until midnight: one, after the close, known but not usable before a
-session follows) and is built in full; then the rest of the data lands, as the next loads would land
-it, and `build --since` the day after the cut-off rebuilds only from there. Every table a
---since build touches must then equal the full build of all the data (the demo database).
+A database holds the sample data as it stood on the evening of a cut-off date (bars up to
+the cut-off, filings accepted until midnight: one, after the close, known but not usable
+before a session follows) and is built in full; then the rest of the data lands, as the next
+loads would land it, and `build --since` the day after the cut-off rebuilds only from there.
+Every table a --since build touches must then equal the full build of all the data (the demo
+database).
 """
 
 from __future__ import annotations
