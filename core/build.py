@@ -16,12 +16,16 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg import sql
 
-from factor_engine.core.dbt import run_dbt
+from factor_engine.core.dbt import DbtError, run_dbt
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = ["BuildSummary", "build", "refresh_continuous_aggregates"]
+
+# dbt's words when an incremental model's columns no longer match its table
+# (on_schema_change='fail'): a --since build cannot continue such a table
+_SCHEMA_CHANGED = "schemas on this incremental model are out of sync"
 
 # What `build` reports: the marts a user looks at first, and how to count their rows.
 SUMMARY_TABLES = (
@@ -81,7 +85,17 @@ def build(
         arguments += ["--full-refresh"]  # incremental models rebuilt whole
     if select:
         arguments += ["--select", *select]
-    outcome = run_dbt(arguments, database_url).result
+    try:
+        outcome = run_dbt(arguments, database_url).result
+    except DbtError as error:
+        if since is not None and _SCHEMA_CHANGED in str(error):
+            msg = (
+                "a --since build cannot continue a table whose columns changed since it was "
+                "built (after an upgrade, say): run `factor-engine build` once without --since "
+                f"to rebuild in full. {error}"
+            )
+            raise DbtError(msg) from error
+        raise
     refresh_continuous_aggregates(database_url, since=since)
     node_seconds = (
         sorted(

@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.types.string import TextLoader
 
 from factor_engine.core.build import build
+from factor_engine.core.dbt import DbtError
 from factor_engine.core.demo import run_demo
 
 if TYPE_CHECKING:
@@ -136,3 +137,25 @@ def test_the_cutoff_leaves_new_bars_and_filings_to_the_since_build(
     bars, filings = later
     assert bars > 500
     assert filings > 5
+
+
+def test_a_since_build_on_a_table_whose_columns_changed_says_to_build_in_full(
+    server_url: str,
+) -> None:
+    with throwaway_database(server_url, "changed") as url:
+        run_demo(url, show_progress=False)
+        with psycopg.connect(url) as connection:
+            # as a database built by a version whose wide table had another column would be
+            connection.execute(
+                "alter table marts.factor_exposures_wide add column retired_style double precision"
+            )
+        with pytest.raises(DbtError, match="without --since to rebuild in full"):
+            build(url, since=dt.date(2017, 11, 1))
+        build(url)
+        with psycopg.connect(url) as connection:
+            row = connection.execute(
+                "select count(*) from information_schema.columns"
+                " where table_schema = 'marts' and table_name = 'factor_exposures_wide'"
+                " and column_name = 'retired_style'"
+            ).fetchone()
+    assert row == (0,)
