@@ -85,7 +85,8 @@ def oracle(
         has_lagged = ~np.isnan(lagged)
         rstr = None
         if has_lagged.sum() >= 252:
-            rstr = float(np.sum(weights(len(lagged), 126, lag=MONTH)[has_lagged] * lagged[has_lagged]))
+            w = weights(len(lagged), 126, lag=MONTH)[has_lagged]
+            rstr = float(np.sum(w * lagged[has_lagged]))
         out["rstr"].append(rstr)
 
         cmra = None
