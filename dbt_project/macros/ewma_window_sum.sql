@@ -3,24 +3,54 @@
     PostgreSQL has no inverse transition for float sums, so a sliding `rows between` frame is
     re-summed row by row. Instead:
 
-    running_ewma_sum(expression, half_life): the running sum of expression * 2^(i/h) over a
-    security's sessions (i = session_index), in a window named `by_security`.
+    ewma_term(expression, half_life): expression * 2^(i/h), i = session_index, the term
+    whose running sum running_ewma_sum takes (a model that continues stored running sums
+    adds the terms itself).
 
-    ewma_window_sum(running, half_life, window, lag): from that running column, the sum over
-    the sessions [lag + window - 1, lag] back, the session k back weighing 2^(-k/h):
+    running_ewma_sum(expression, half_life): the running sum of those terms over a
+    security's sessions, in a window named `by_security`.
+
+    ewma_window_sum(running, half_life, window, lag, sparse): from that running column, the
+    sum over the sessions [lag + window - 1, lag] back, the session k back weighing 2^(-k/h):
     (R[i - lag] - R[i - lag - window]) * 2^(-i/h). Older terms are exponentially smaller,
     so the difference loses no precision. With half_life = none the weights are all 1.
+    R[i - k] is the row k sessions back in `by_security` (lag); with sparse = true the rows
+    need not be consecutive, and it is the row whose session_index is k less, found through
+    the window `sessions_back_<k>` that sessions_back_windows declares.
 #}
-{% macro running_ewma_sum(expression, half_life=none) -%}
-    sum(
-        ({{ expression }})
+{% macro ewma_term(expression, half_life=none) -%}
+    ({{ expression }})
     {%- if half_life %} * exp(ln(2) * session_index / {{ half_life }}){% endif %}
-    ) over (by_security rows unbounded preceding)
 {%- endmacro %}
 
-{% macro ewma_window_sum(running, half_life=none, window=1, lag=0) -%}
+{% macro running_ewma_sum(expression, half_life=none) -%}
+    sum({{ ewma_term(expression, half_life) }}) over (by_security rows unbounded preceding)
+{%- endmacro %}
+
+{% macro ewma_window_sum(running, half_life=none, window=1, lag=0, sparse=false) -%}
     (
-        {% if lag %}lag({{ running }}, {{ lag }}) over by_security{% else %}{{ running }}{% endif %}
-        - coalesce(lag({{ running }}, {{ lag + window }}) over by_security, 0)
+        {{ session_back(running, lag, sparse) }}
+        - coalesce({{ session_back(running, lag + window, sparse) }}, 0)
     ){% if half_life %} * exp(-ln(2) * session_index / {{ half_life }}){% endif %}
+{%- endmacro %}
+
+{% macro session_back(column, sessions, sparse=false) -%}
+    {%- if sessions == 0 -%}
+        {{ column }}
+    {%- elif sparse -%}
+        first_value({{ column }}) over sessions_back_{{ sessions }}
+    {%- else -%}
+        lag({{ column }}, {{ sessions }}) over by_security
+    {%- endif -%}
+{%- endmacro %}
+
+{# The named windows of session_back(..., sparse=true), one per distance in sessions, each
+   after a comma (they follow the window `by_security`). #}
+{% macro sessions_back_windows(distances) -%}
+    {%- for sessions in distances %},
+        sessions_back_{{ sessions }} as (
+            partition by security_id order by session_index
+            range between {{ sessions }} preceding and {{ sessions }} preceding
+        )
+    {%- endfor %}
 {%- endmacro %}

@@ -1,8 +1,9 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key=['security_id', 'trade_date'],
+    unique_key=['security_id', 'session_index'],
     on_schema_change='fail',
+    indexes=[{'columns': ['security_id', 'session_index'], 'unique': true}],
     post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
@@ -20,8 +21,37 @@
     - stom, stoq, stoa: ln of share turnover summed over 1, 3 and 12 months, per month
     Returns are raw, not in excess of a risk-free rate (a documented deviation: the bundled
     FRED data has no daily bill rate over the price history).
-    Grain: one row per security_id and trade_date.
+    Each row also keeps the running sums its windows are taken from (the run_* columns): a
+    --since build continues them from the last stored session, and reads the stored rows its
+    windows reach back to, instead of recomputing 800 days of windows (ADR 0014).
+    Grain: one row per security_id and trade_date (and session_index).
 #}
+{#- name, term and half-life of each running sum: ewma_term(term, half_life) summed over the
+    security's sessions; the counts are sums too (of doubles, as the stored sums they continue
+    are), so that a stored one can be continued -#}
+{%- set running_sums = [
+    ('run_sw', 'case when y is not null then 1 end', 63),
+    ('run_sx', 'x', 63),
+    ('run_sy', 'y', 63),
+    ('run_sxx', 'x * x', 63),
+    ('run_sxy', 'x * y', 63),
+    ('run_syy', 'y * y', 63),
+    ('run_vw', 'case when return_1d is not null then 1 end', 42),
+    ('run_vr', 'return_1d', 42),
+    ('run_vrr', 'return_1d * return_1d', 42),
+    ('run_rstr', 'log_return_1d', 126),
+    ('run_cumulative_log_return', 'coalesce(log_return_1d, 0)', none),
+    ('run_turnover', 'turnover', none),
+    ('run_count_paired', 'case when y is not null then 1 else 0 end', none),
+    ('run_count_returns', 'case when return_1d is not null then 1 else 0 end', none),
+    ('run_count_turnover', 'case when turnover is not null then 1 else 0 end', none),
+] -%}
+{#- every distance in sessions the windows below reach back to: 21 to 252 (the months of
+    CMRA, the 1, 3 and 12 months of turnover, the 252-session windows) and 525 (momentum's
+    504 sessions after a lag of 21) -#}
+{%- set distances = range(21, 253, 21) | list + [525] -%}
+{%- set sparse = is_since_build() -%}
+
 with
 
 prices as (
@@ -39,30 +69,93 @@ prices as (
     from {{ ref('daily_prices') }} as prices
     left join {{ ref('int_market_returns') }} as markets
         on prices.trade_date = markets.trade_date
-    {# 800 calendar days reach back past the longest window (525 sessions) #}
-    where {{ since_condition('prices.trade_date', 800) }}
+    where {{ since_condition('prices.trade_date') }}
+),
+{%- if sparse %}
+
+{# the stored session before each security's first new one: its running sums are the first
+   terms of the new sessions' sums #}
+    continued_sessions as (
+        select
+            security_id,
+            min(session_index) - 1 as session_index
+        from prices
+        group by security_id
+    ),
+
+    {# the stored sessions the new sessions' windows reach back to #}
+    reached_sessions as (
+        select distinct
+            prices.security_id,
+            prices.session_index - distances.sessions as session_index
+        from prices
+        cross join unnest(array[{{ distances | join(', ') }}]) as distances (sessions)
+    ),
+{%- endif %}
+
+terms as (
+    select
+        security_id,
+        trade_date,
+        session_index,
+        market_cap_usd,
+    {% for name, term, half_life in running_sums %}
+        ({{ ewma_term(term, half_life) }})::double precision as {{ name }}
+        {{- ',' if not loop.last }}
+    {% endfor %}
+    from prices
+    {%- if sparse %}
+        union all
+        select
+            stored_rows.security_id,
+            stored_rows.trade_date,
+            stored_rows.session_index,
+            null::double precision as market_cap_usd,
+        {% for name, term, half_life in running_sums %}
+            stored_rows.{{ name }}{{ ',' if not loop.last }}
+        {% endfor %}
+        from {{ this }} as stored_rows
+        inner join continued_sessions
+            on
+                stored_rows.security_id = continued_sessions.security_id
+                and stored_rows.session_index = continued_sessions.session_index
+    {%- endif %}
 ),
 
 running as (
     select
-        *,
-        {{ running_ewma_sum('case when y is not null then 1 end', 63) }} as run_sw,
-        {{ running_ewma_sum('x', 63) }} as run_sx,
-        {{ running_ewma_sum('y', 63) }} as run_sy,
-        {{ running_ewma_sum('x * x', 63) }} as run_sxx,
-        {{ running_ewma_sum('x * y', 63) }} as run_sxy,
-        {{ running_ewma_sum('y * y', 63) }} as run_syy,
-        {{ running_ewma_sum('case when return_1d is not null then 1 end', 42) }} as run_vw,
-        {{ running_ewma_sum('return_1d', 42) }} as run_vr,
-        {{ running_ewma_sum('return_1d * return_1d', 42) }} as run_vrr,
-        {{ running_ewma_sum('log_return_1d', 126) }} as run_rstr,
-        {{ running_ewma_sum('coalesce(log_return_1d, 0)') }} as cumulative_log_return,
-        {{ running_ewma_sum('turnover') }} as run_turnover,
-        count(y) over (by_security rows unbounded preceding) as run_count_paired,
-        count(return_1d) over (by_security rows unbounded preceding) as run_count_returns,
-        count(turnover) over (by_security rows unbounded preceding) as run_count_turnover
-    from prices
-    window by_security as (partition by security_id order by trade_date)
+        security_id,
+        trade_date,
+        session_index,
+        market_cap_usd,
+    {% for name, term, half_life in running_sums %}
+        sum({{ name }}) over (by_security rows unbounded preceding)
+            as {{ name }}{{ ',' if not loop.last }}
+    {% endfor %}
+    from terms
+    window by_security as (partition by security_id order by session_index)
+),
+
+lookback as (
+    select * from running
+    where {{ since_condition('trade_date') }}
+    {%- if sparse %}
+        union all
+        select
+            stored_rows.security_id,
+            stored_rows.trade_date,
+            stored_rows.session_index,
+            null::double precision as market_cap_usd,
+        {% for name, term, half_life in running_sums %}
+            stored_rows.{{ name }}{{ ',' if not loop.last }}
+        {% endfor %}
+        from {{ this }} as stored_rows
+        inner join reached_sessions
+            on
+                stored_rows.security_id = reached_sessions.security_id
+                and stored_rows.session_index = reached_sessions.session_index
+        where stored_rows.trade_date < '{{ var("since") }}'::date
+    {%- endif %}
 ),
 
 window_sums as (
@@ -70,32 +163,38 @@ window_sums as (
         security_id,
         trade_date,
         market_cap_usd,
-        {{ ewma_window_sum('run_count_paired', window=252) }} as count_paired,
-        {{ ewma_window_sum('run_sw', 63, 252) }} as sw,
-        {{ ewma_window_sum('run_sx', 63, 252) }} as sx,
-        {{ ewma_window_sum('run_sy', 63, 252) }} as sy,
-        {{ ewma_window_sum('run_sxx', 63, 252) }} as sxx,
-        {{ ewma_window_sum('run_sxy', 63, 252) }} as sxy,
-        {{ ewma_window_sum('run_syy', 63, 252) }} as syy,
-        {{ ewma_window_sum('run_count_returns', window=252) }} as count_returns,
-        {{ ewma_window_sum('run_vw', 42, 252) }} as vw,
-        {{ ewma_window_sum('run_vr', 42, 252) }} as vr,
-        {{ ewma_window_sum('run_vrr', 42, 252) }} as vrr,
-        {{ ewma_window_sum('run_count_returns', window=504, lag=21) }} as count_momentum,
-        {{ ewma_window_sum('run_rstr', 126, 504, lag=21) }} as rstr,
+        {{ ewma_window_sum('run_count_paired', window=252, sparse=sparse) }} as count_paired,
+        {{ ewma_window_sum('run_sw', 63, 252, sparse=sparse) }} as sw,
+        {{ ewma_window_sum('run_sx', 63, 252, sparse=sparse) }} as sx,
+        {{ ewma_window_sum('run_sy', 63, 252, sparse=sparse) }} as sy,
+        {{ ewma_window_sum('run_sxx', 63, 252, sparse=sparse) }} as sxx,
+        {{ ewma_window_sum('run_sxy', 63, 252, sparse=sparse) }} as sxy,
+        {{ ewma_window_sum('run_syy', 63, 252, sparse=sparse) }} as syy,
+        {{ ewma_window_sum('run_count_returns', window=252, sparse=sparse) }} as count_returns,
+        {{ ewma_window_sum('run_vw', 42, 252, sparse=sparse) }} as vw,
+        {{ ewma_window_sum('run_vr', 42, 252, sparse=sparse) }} as vr,
+        {{ ewma_window_sum('run_vrr', 42, 252, sparse=sparse) }} as vrr,
+        {{ ewma_window_sum('run_count_returns', window=504, lag=21, sparse=sparse) }}
+            as count_momentum,
+        {{ ewma_window_sum('run_rstr', 126, 504, lag=21, sparse=sparse) }} as rstr,
         array[
             {% for months in range(1, 13) %}
-                {{ ewma_window_sum('cumulative_log_return', window=21 * months) }}
+                {{ ewma_window_sum(
+                    'run_cumulative_log_return', window=21 * months, sparse=sparse
+                ) }}
                 {{- ',' if not loop.last }}
             {% endfor %}
         ] as cumulative_by_month,
-        session_index,
-        {{ ewma_window_sum('run_count_turnover', window=252) }} as count_turnover,
-        {{ ewma_window_sum('run_turnover', window=21) }} as turnover_1m,
-        {{ ewma_window_sum('run_turnover', window=63) }} as turnover_3m,
-        {{ ewma_window_sum('run_turnover', window=252) }} as turnover_12m
-    from running
-    window by_security as (partition by security_id order by trade_date)
+        {{ ewma_window_sum('run_count_turnover', window=252, sparse=sparse) }} as count_turnover,
+        {{ ewma_window_sum('run_turnover', window=21, sparse=sparse) }} as turnover_1m,
+        {{ ewma_window_sum('run_turnover', window=63, sparse=sparse) }} as turnover_3m,
+        {{ ewma_window_sum('run_turnover', window=252, sparse=sparse) }} as turnover_12m,
+        {{ running_sums | map(attribute=0) | join(', ') }},
+        session_index
+    from lookback
+    window
+        by_security as (partition by security_id order by session_index)
+        {{- sessions_back_windows(distances) if sparse }}
 ),
 
 regression as (
@@ -128,6 +227,8 @@ select
     end as cmra,
     case when count_turnover >= 21 then ln(nullif(turnover_1m, 0)) end as stom,
     case when count_turnover >= 63 then ln(nullif(turnover_3m / 3, 0)) end as stoq,
-    case when count_turnover >= 252 then ln(nullif(turnover_12m / 12, 0)) end as stoa
+    case when count_turnover >= 252 then ln(nullif(turnover_12m / 12, 0)) end as stoa,
+    session_index,
+    {{ running_sums | map(attribute=0) | join(', ') }}
 from regression
 where {{ since_condition('trade_date') }}
