@@ -52,6 +52,10 @@ items as (
         item_code in (
             '{{ items | join("', '") }}'
         )
+        {# a --since build's sessions, and the days a year before them, need only the
+           intervals that end after the first of those days: one ending earlier is neither
+           valid then nor a change date after it #}
+        and {{ since_condition('valid_to_date', 365) }}
 ),
 
 change_dates as (
