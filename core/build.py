@@ -88,8 +88,12 @@ def build(
         arguments += ["--full-refresh"]  # incremental models rebuilt whole
     if select:
         arguments += ["--select", *select]
+    # A daily build's queries read thousands of rows, but estimates over tables rewritten that
+    # day make them look costly enough to JIT-compile, 1-2 s of compiling each for nothing
+    # (bench/RESULTS.md); a full build keeps JIT, which pays on scans of millions of rows.
+    settings = {"jit": "off"} if since is not None else None
     try:
-        outcome = run_dbt(arguments, database_url).result
+        outcome = run_dbt(arguments, database_url, settings=settings).result
     except DbtError as error:
         if since is not None and _SCHEMA_CHANGED in str(error):
             msg = (

@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from factor_engine.core.settings import project_root
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
     from dbt.cli.main import dbtRunnerResult
     from dbt_common.events.base_types import EventMsg
@@ -31,6 +31,8 @@ _LIBPQ_VARIABLES = {
     "dbname": "PGDATABASE",
     "sslmode": "PGSSLMODE",
 }
+
+_OPTIONS_VARIABLE = "PGOPTIONS"
 
 
 class DbtError(RuntimeError):
@@ -47,8 +49,13 @@ def dbt_environment(database_url: str) -> dict[str, str]:
     }
 
 
-def run_dbt(arguments: Sequence[str], database_url: str) -> dbtRunnerResult:
-    """Invoke `dbt <arguments>` on dbt_project/ against the database; raise DbtError on failure."""
+def run_dbt(
+    arguments: Sequence[str], database_url: str, *, settings: Mapping[str, str] | None = None
+) -> dbtRunnerResult:
+    """Invoke `dbt <arguments>` on dbt_project/ against the database; raise DbtError on failure.
+
+    `settings` are PostgreSQL settings for dbt's sessions (passed as libpq's PGOPTIONS, after
+    any the environment already has)."""
     from dbt.cli.main import dbtRunner  # imported late: it costs ~2.5 s
 
     project = project_root() / "dbt_project"
@@ -58,7 +65,12 @@ def run_dbt(arguments: Sequence[str], database_url: str) -> dbtRunnerResult:
         if event.info.level == "error":
             errors.append(event.info.msg)  # type: ignore[attr-defined]  # protobuf, no stub
 
-    with _environment(dbt_environment(database_url)):
+    environment = dbt_environment(database_url)
+    if settings:
+        options = [os.environ.get(_OPTIONS_VARIABLE, "")]
+        options += [f"-c {name}={value}" for name, value in settings.items()]
+        environment[_OPTIONS_VARIABLE] = " ".join(option for option in options if option)
+    with _environment(environment):
         result = dbtRunner(callbacks=[collect_errors]).invoke(
             [
                 *arguments,
@@ -79,7 +91,8 @@ def run_dbt(arguments: Sequence[str], database_url: str) -> dbtRunnerResult:
 
 @contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in _LIBPQ_VARIABLES.values()}
+    names = [*_LIBPQ_VARIABLES.values(), _OPTIONS_VARIABLE]
+    saved = {name: os.environ.get(name) for name in names}
     for name in _LIBPQ_VARIABLES.values():
         os.environ.pop(name, None)
     os.environ.update(values)

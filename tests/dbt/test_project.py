@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 
@@ -39,3 +41,20 @@ def test_dbt_macro_asks_ops_has_timescaledb(database_url: str) -> None:
             ["run-operation", "check_database_layout", "--args", f"{{expected: {wrong}}}"],
             database_url,
         )
+
+
+def setting_seen_by_dbt(url: str, name: str, **run_options: dict[str, str]) -> str:
+    query = f"select current_setting('{name}') as value"
+    outcome = run_dbt(["show", "--inline", query], url, **run_options).result
+    return str(outcome.results[0].agate_table.rows[0]["value"])  # type: ignore[union-attr]
+
+
+def test_dbt_sessions_get_the_settings_asked_for_and_the_environment_keeps_its_own(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGOPTIONS", "-c work_mem=7MB")
+
+    assert setting_seen_by_dbt(database_url, "jit", settings={"jit": "off"}) == "off"
+    assert setting_seen_by_dbt(database_url, "work_mem", settings={"jit": "off"}) == "7MB"
+    assert setting_seen_by_dbt(database_url, "jit") == "on"
+    assert os.environ["PGOPTIONS"] == "-c work_mem=7MB"

@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['security_id', 'trade_date'],
     on_schema_change='fail',
+    indexes=[{'columns': ['trade_date', 'security_id'], 'unique': true}],
     post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
@@ -22,6 +23,8 @@
     date (every item's value from that date on); each session, and the same day a year
     earlier, takes the latest state on or before it by one sort over (security, date) instead
     of a range join per item, which grew with the square of the history (bench/RESULTS.md).
+    Indexed by session: a --since build deletes the sessions it rewrites, and
+    int_descriptors_standardized reads them.
     Grain: one row per security_id and trade_date.
 #}
 {%- set items = ['book_equity', 'net_income', 'operating_cash_flow', 'dividends_paid',

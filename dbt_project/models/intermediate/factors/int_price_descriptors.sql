@@ -3,7 +3,10 @@
     incremental_strategy='delete+insert',
     unique_key=['security_id', 'session_index'],
     on_schema_change='fail',
-    indexes=[{'columns': ['security_id', 'session_index'], 'unique': true}],
+    indexes=[
+        {'columns': ['security_id', 'session_index'], 'unique': true},
+        {'columns': ['trade_date']},
+    ],
     post_hook='{{ analyze_after_full_build() }}',
 ) }}
 {#
@@ -23,7 +26,8 @@
     FRED data has no daily bill rate over the price history).
     Each row also keeps the running sums its windows are taken from (the run_* columns): a
     --since build continues them from the last stored session, and reads the stored rows its
-    windows reach back to, instead of recomputing 800 days of windows (ADR 0014).
+    windows reach back to, instead of recomputing 800 days of windows (ADR 0014); those rows
+    are found by (security_id, session_index), the new sessions by trade_date.
     Grain: one row per security_id and trade_date (and session_index).
 #}
 {#- name, term and half-life of each running sum: ewma_term(term, half_life) summed over the
