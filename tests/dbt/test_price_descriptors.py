@@ -1,4 +1,4 @@
-"""The price descriptors against an independent oracle, on the demo's real prices.
+"""The price descriptors and the market return against an independent oracle, on the demo.
 
 `int_price_descriptors` computes its exponentially weighted windows from running sums in
 two window passes (and, in a --since build, continues them from stored state). The oracle
@@ -10,6 +10,7 @@ data. Every security and session of the demo is compared.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -154,3 +155,37 @@ def test_every_price_descriptor_equals_its_direct_definition(demo_database_url: 
             atol=1e-12,
             err_msg=name,
         )
+
+
+def test_the_market_return_is_the_estu_return_weighted_by_the_previous_market_cap(
+    demo_database_url: str,
+) -> None:
+    prices = fetch(
+        demo_database_url,
+        "select prices.security_id, prices.trade_date, prices.return_1d, prices.market_cap_usd,"
+        " universe.security_id is not null"
+        " from marts.daily_prices as prices"
+        " left join marts.estimation_universe as universe using (security_id, trade_date)"
+        " order by prices.security_id, prices.trade_date",
+    )
+    stored = dict(
+        fetch(
+            demo_database_url,
+            "select trade_date, market_return_1d from intermediate.int_market_returns",
+        )
+    )
+    weighted: dict[Any, list[float]] = {}
+    for previous, (security_id, trade_date, return_1d, _, is_member) in pairwise(prices):
+        previous_cap = previous[3] if previous[0] == security_id else None
+        if is_member and previous_cap and previous_cap > 0:
+            sums = weighted.setdefault(trade_date, [0.0, 0.0])
+            if return_1d is not None:
+                sums[0] += previous_cap * return_1d
+            sums[1] += previous_cap
+    expected = {day: total / caps for day, (total, caps) in weighted.items()}
+
+    assert len(expected) > 1_000
+    assert stored.keys() == expected.keys()
+    np.testing.assert_allclose(
+        [stored[day] for day in expected], list(expected.values()), rtol=1e-12
+    )
