@@ -111,8 +111,7 @@ def our_factor_returns(url: str, days: int) -> tuple[float, float]:
     over the last `days` sessions: seconds to read the exposures, seconds to regress."""
     config = preset("use4s").with_factors(THREE_STYLES, "ff12")
     started = time.perf_counter()
-    with psycopg.connect(url) as connection:
-        panel, _ = read_panel(connection, config)
+    panel, _ = read_panel(url, config)
     read = time.perf_counter() - started
     started = time.perf_counter()
     present = panel.present & np.isfinite(panel.returns)

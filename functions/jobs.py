@@ -1,4 +1,4 @@
-"""The risk model's imperative shell: read marts with COPY, run the model, COPY into risk.*.
+"""The risk model's imperative shell: read the marts, run the model, COPY into risk.*.
 
 Everything numerical happens in the pure modules (``model.py`` and below); this module only
 moves data and keeps the run log (``risk.model_runs``). With ``since``, the model still reads
@@ -18,11 +18,15 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
+import adbc_driver_manager
+import adbc_driver_manager.dbapi
+import adbc_driver_postgresql.dbapi as adbc
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
 from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
@@ -45,6 +49,7 @@ logger = logging.getLogger(__name__)
 DateArray = npt.NDArray[np.datetime64]
 
 _NULL = r"\N"
+_UNDEFINED_TABLE = "42P01"
 NOTIFY_CHANNEL = "factor_updates"
 
 
@@ -106,7 +111,7 @@ def run_risk_model(
     summary = RiskRunSummary(model_run_id, config.preset)
     try:
         with _timed(summary, "read"):
-            panel, return_dates = read_panel(connection, config)
+            panel, return_dates = read_panel(_conninfo(connection), config)
         summary.first_date, summary.last_date = _as_date(panel.dates[0]), _as_date(panel.dates[-1])
         summary.count_securities = panel.security_ids.size
         output_rows = panel.dates >= np.datetime64(since or dt.date.min, "D")
@@ -123,72 +128,94 @@ def run_risk_model(
     return summary
 
 
-def read_panel(connection: psycopg.Connection[Any], config: ModelConfig) -> tuple[Panel, DateArray]:
-    """The model's inputs from the marts, as dense date x security arrays."""
+def read_panel(database: str, config: ModelConfig) -> tuple[Panel, DateArray]:
+    """The model's inputs from the marts of `database` (a URL or libpq connection string), as
+    dense date x security arrays.
+
+    Read through ADBC, whose binary COPY lands in Arrow without a Python call per row, which
+    psycopg's COPY makes (bench/RESULTS.md). The exposures and the next session's returns are
+    read apart and placed by index."""
     styles = list(config.styles)
-    query = sql.SQL(files(__package__).joinpath("risk_panel.sql").read_text()).format(
-        style_names=sql.SQL(", ").join(sql.Identifier("exposures", code) for code in styles),
-        industry_scheme=sql.Literal(config.industry_scheme),
-    )
-    schema = pl.Schema(
-        {
-            "as_of_date": pl.Date,
-            "return_date": pl.Date,
-            "security_id": pl.Int64,
-            "next_return": pl.Float64,
-            "market_cap_usd": pl.Float64,
-            "is_estimation_universe": pl.String,
-            "industry_code": pl.String,
-            **dict.fromkeys(styles, pl.Float64),
-        }
-    )
-    # the joins' hash tables spill to disk with the default 4 MB
-    connection.execute("set local work_mem = '256MB'")
+    queries = {
+        "exposures": _panel_query("exposures", style_names=_style_columns(styles)),
+        "returns": _panel_query("returns"),
+        "sessions": _panel_query("sessions"),
+        "industries": _panel_query(
+            "industries", industry_scheme=sql.Literal(config.industry_scheme)
+        ),
+    }
     try:
-        frame = _copy_out(connection, query, schema)
-    except psycopg.errors.UndefinedTable as error:
-        missing = error.diag.message_primary
+        with adbc.connect(database) as reader, reader.cursor() as cursor:
+            frames = {name: _fetch(cursor, query.as_string()) for name, query in queries.items()}
+    except adbc_driver_manager.ProgrammingError as error:
+        if error.sqlstate != _UNDEFINED_TABLE:
+            raise
+        missing = str(error).splitlines()[0]
         msg = f"the factor core is not built ({missing}): run `factor-engine build`"
         raise MissingInputsError(msg) from error
-    if frame.is_empty():
+    exposures = frames["exposures"]
+    if exposures.is_empty():
         msg = "no factor exposures in marts.factor_exposures: run `factor-engine build` first"
         raise MissingInputsError(msg)
-    frame = frame.with_columns(pl.col("is_estimation_universe").eq("t").cast(pl.Float64))
-    dates, date_index = np.unique(frame["as_of_date"].to_numpy(), return_inverse=True)
-    security_ids, security_index = np.unique(frame["security_id"].to_numpy(), return_inverse=True)
-    industries = frame.select("security_id", "industry_code").unique("security_id")
-    industry_codes = tuple(sorted(industries["industry_code"].drop_nulls().unique().to_list()))
-    industry_lookup = dict(zip(industries["security_id"], industries["industry_code"], strict=True))
-    shape = (dates.size, security_ids.size)
 
-    def dense(column: str, fill: float = np.nan) -> FloatArray:
+    dates = np.unique(exposures["as_of_date"].to_numpy())
+    security_ids = np.unique(exposures["security_id"].to_numpy())
+    shape = (dates.size, security_ids.size)
+    rows = (
+        np.searchsorted(dates, exposures["as_of_date"].to_numpy()),
+        np.searchsorted(security_ids, exposures["security_id"].to_numpy()),
+    )
+
+    def dense(values: npt.ArrayLike, fill: float = np.nan) -> FloatArray:
         array = np.full(shape, fill)
-        array[date_index, security_index] = frame[column].to_numpy()
+        array[rows] = values
         return array
 
     style_array = np.full((*shape, len(styles)), np.nan)
-    style_array[date_index, security_index] = frame.select(styles).to_numpy()
+    style_array[rows] = exposures.select(styles).to_numpy()
+    industries = frames["industries"].filter(pl.col("security_id").is_in(security_ids))
+    industry_codes = tuple(sorted(industries["industry_code"].drop_nulls().unique().to_list()))
+    industry_lookup = dict(zip(industries["security_id"], industries["industry_code"], strict=True))
     panel = Panel(
         dates=dates.astype("datetime64[D]"),
         security_ids=security_ids.astype(np.int64),
-        returns=dense("next_return"),
-        market_cap=dense("market_cap_usd"),
-        in_estimation_universe=dense("is_estimation_universe", 0.0).astype(bool),
+        returns=_next_returns(frames["returns"], dates, security_ids, dense(0.0, fill=1.0) == 0),
+        market_cap=dense(exposures["market_cap_usd"].to_numpy()),
+        in_estimation_universe=dense(exposures["is_in_estimation_universe"].to_numpy(), 0.0).astype(
+            bool
+        ),
         styles=style_array,
         industry=np.array(
             [
                 industry_codes.index(code) if code is not None else -1
-                for code in (industry_lookup[security] for security in security_ids)
+                for code in (industry_lookup.get(security) for security in security_ids)
             ],
             dtype=np.int64,
         ),
         industry_codes=_industry_factor_codes(config.industry_scheme, industry_codes),
         style_codes=tuple(styles),
     )
-    return_dates = (
-        frame.group_by("as_of_date").agg(pl.col("return_date").first()).sort("as_of_date")
+    return_dates = pl.DataFrame({"as_of_date": dates.astype("datetime64[D]")}).join(
+        frames["sessions"], on="as_of_date", how="left", maintain_order="left"
     )
     return panel, return_dates["return_date"].to_numpy().astype("datetime64[D]")
+
+
+def _next_returns(
+    returns: pl.DataFrame, dates: DateArray, security_ids: IntArray, has_exposures: BoolArray
+) -> FloatArray:
+    """Each security's return over the session after each date, where it has exposures."""
+    as_of = returns["as_of_date"].to_numpy()
+    security = returns["security_id"].to_numpy()
+    date_rows = np.clip(np.searchsorted(dates, as_of), 0, dates.size - 1)
+    security_columns = np.clip(np.searchsorted(security_ids, security), 0, security_ids.size - 1)
+    in_panel = (dates[date_rows] == as_of) & (security_ids[security_columns] == security)
+    array = np.full(has_exposures.shape, np.nan)
+    array[date_rows[in_panel], security_columns[in_panel]] = returns["return_1d"].to_numpy()[
+        in_panel
+    ]
+    array[~has_exposures] = np.nan
+    return array
 
 
 def _industry_factor_codes(scheme: str, codes: tuple[str, ...]) -> tuple[str, ...]:
@@ -415,18 +442,6 @@ def _timed(summary: RiskRunSummary, step: str) -> Iterator[None]:
     summary.timings[step] = round(time.perf_counter() - started, 3)
 
 
-def _copy_out(
-    connection: psycopg.Connection[Any], query: sql.Composable, schema: pl.Schema
-) -> pl.DataFrame:
-    bound = sql.SQL("copy ({}) to stdout (format csv, header)").format(query)
-    buffer = io.BytesIO()
-    with connection.cursor() as cursor, cursor.copy(bound) as copy:
-        for row in copy:  # one CSV line per message
-            buffer.write(row)
-    buffer.seek(0)
-    return pl.read_csv(buffer, schema=schema)
-
-
 def _copy_in(connection: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> int:
     if frame.is_empty():
         return 0
@@ -439,6 +454,25 @@ def _copy_in(connection: psycopg.Connection[Any], table: str, frame: pl.DataFram
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(buffer.getvalue())
     return frame.height
+
+
+def _panel_query(name: str, **placeholders: sql.Composable) -> sql.Composed:
+    text = files(__package__).joinpath(f"risk_panel_{name}.sql").read_text()
+    return sql.SQL(text).format(**placeholders)
+
+
+def _style_columns(styles: list[str]) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Identifier(code) for code in styles)
+
+
+def _conninfo(connection: psycopg.Connection[Any]) -> str:
+    """The psycopg connection's database, as a libpq connection string (password included)."""
+    return make_conninfo(**connection.info.get_parameters(), password=connection.info.password)
+
+
+def _fetch(cursor: adbc_driver_manager.dbapi.Cursor, query: str) -> pl.DataFrame:
+    cursor.execute(query)
+    return pl.DataFrame(cursor.fetch_arrow())
 
 
 def _as_date(value: np.datetime64) -> dt.date:

@@ -141,14 +141,12 @@ RISK_MODEL = preset("use4s").with_factors(("size",), "none")
 def test_both_paths_give_the_risk_model_the_same_inputs_and_results(
     built_timescaledb: str, built_plain: str
 ) -> None:
-    # The risk job reads with COPY TO, which PGlite serves; it writes with COPY FROM, which
-    # crashes pglite-socket (a message spanning TCP reads), so the writes are not run there:
-    # they are plain COPYs into tables that are hypertables on TimescaleDB, checked by
+    # The risk job reads with (ADBC's) COPY TO, which PGlite serves; it writes with COPY FROM,
+    # which crashes pglite-socket (a message spanning TCP reads), so the writes are not run
+    # there: they are plain COPYs into tables that are hypertables on TimescaleDB, checked by
     # tests/migrations/test_timescaledb.py.
-    with psycopg.connect(built_timescaledb, prepare_threshold=None) as connection:
-        timescaledb_panel, timescaledb_dates = read_panel(connection, RISK_MODEL)
-    with psycopg.connect(built_plain) as connection:
-        plain_panel, plain_dates = read_panel(connection, RISK_MODEL)
+    timescaledb_panel, timescaledb_dates = read_panel(built_timescaledb, RISK_MODEL)
+    plain_panel, plain_dates = read_panel(built_plain, RISK_MODEL)
 
     np.testing.assert_array_equal(timescaledb_dates, plain_dates)
     for field in ("dates", "security_ids", "in_estimation_universe", "industry"):

@@ -1,0 +1,5 @@
+-- Each session and the next one: the date a forecast made at as_of_date's close is for.
+select
+    trade_date as as_of_date,
+    next_trade_date as return_date
+from marts.trading_calendar
