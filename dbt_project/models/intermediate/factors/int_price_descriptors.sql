@@ -77,23 +77,38 @@ prices as (
 ),
 {%- if sparse %}
 
-{# the stored session before each security's first new one: its running sums are the first
-   terms of the new sessions' sums #}
-    continued_sessions as (
-        select
-            security_id,
-            min(session_index) - 1 as session_index
-        from prices
-        group by security_id
-    ),
-
-    {# the stored sessions the new sessions' windows reach back to #}
+{# the stored sessions a --since build reads: those the new sessions' windows reach back to,
+   and the one just before each security's first new session (1 back), whose running sums
+   the new sessions' sums continue #}
     reached_sessions as (
         select distinct
             prices.security_id,
             prices.session_index - distances.sessions as session_index
         from prices
-        cross join unnest(array[{{ distances | join(', ') }}]) as distances (sessions)
+        cross join unnest(array[1, {{ distances | join(', ') }}]) as distances (sessions)
+    ),
+
+    stored_sessions as (
+        select
+            stored_rows.security_id,
+            stored_rows.trade_date,
+            stored_rows.session_index,
+            null::double precision as market_cap_usd,
+        {% for name, term, half_life in running_sums %}
+            stored_rows.{{ name }}{{ ',' if not loop.last }}
+        {% endfor %}
+        from {{ this }} as stored_rows
+        inner join reached_sessions
+            on
+                stored_rows.security_id = reached_sessions.security_id
+                and stored_rows.session_index = reached_sessions.session_index
+        where stored_rows.trade_date < '{{ var("since") }}'::date
+    ),
+
+    continued_sessions as (
+        select distinct on (security_id) *
+        from stored_sessions
+        order by security_id asc, session_index desc
     ),
 {%- endif %}
 
@@ -110,19 +125,7 @@ terms as (
     from prices
     {%- if sparse %}
         union all
-        select
-            stored_rows.security_id,
-            stored_rows.trade_date,
-            stored_rows.session_index,
-            null::double precision as market_cap_usd,
-        {% for name, term, half_life in running_sums %}
-            stored_rows.{{ name }}{{ ',' if not loop.last }}
-        {% endfor %}
-        from {{ this }} as stored_rows
-        inner join continued_sessions
-            on
-                stored_rows.security_id = continued_sessions.security_id
-                and stored_rows.session_index = continued_sessions.session_index
+        select * from continued_sessions
     {%- endif %}
 ),
 
@@ -145,20 +148,7 @@ lookback as (
     where {{ since_condition('trade_date') }}
     {%- if sparse %}
         union all
-        select
-            stored_rows.security_id,
-            stored_rows.trade_date,
-            stored_rows.session_index,
-            null::double precision as market_cap_usd,
-        {% for name, term, half_life in running_sums %}
-            stored_rows.{{ name }}{{ ',' if not loop.last }}
-        {% endfor %}
-        from {{ this }} as stored_rows
-        inner join reached_sessions
-            on
-                stored_rows.security_id = reached_sessions.security_id
-                and stored_rows.session_index = reached_sessions.session_index
-        where stored_rows.trade_date < '{{ var("since") }}'::date
+        select * from stored_sessions
     {%- endif %}
 ),
 
