@@ -171,6 +171,8 @@ def read_panel(database: str, config: ModelConfig) -> tuple[Panel, DateArray]:
         array[rows] = values
         return array
 
+    has_exposures = np.zeros(shape, dtype=bool)
+    has_exposures[rows] = True
     style_array = np.full((*shape, len(styles)), np.nan)
     style_array[rows] = exposures.select(styles).to_numpy()
     industries = frames["industries"].filter(pl.col("security_id").is_in(security_ids))
@@ -179,7 +181,7 @@ def read_panel(database: str, config: ModelConfig) -> tuple[Panel, DateArray]:
     panel = Panel(
         dates=dates.astype("datetime64[D]"),
         security_ids=security_ids.astype(np.int64),
-        returns=_next_returns(frames["returns"], dates, security_ids, dense(0.0, fill=1.0) == 0),
+        returns=_next_returns(frames["returns"], dates, security_ids, has_exposures),
         market_cap=dense(exposures["market_cap_usd"].to_numpy()),
         in_estimation_universe=dense(exposures["is_in_estimation_universe"].to_numpy(), 0.0).astype(
             bool
@@ -195,8 +197,10 @@ def read_panel(database: str, config: ModelConfig) -> tuple[Panel, DateArray]:
         industry_codes=_industry_factor_codes(config.industry_scheme, industry_codes),
         style_codes=tuple(styles),
     )
-    return_dates = pl.DataFrame({"as_of_date": dates.astype("datetime64[D]")}).join(
-        frames["sessions"], on="as_of_date", how="left", maintain_order="left"
+    return_dates = (
+        pl.DataFrame({"as_of_date": dates.astype("datetime64[D]")})
+        .join(frames["sessions"], on="as_of_date", how="left")
+        .sort("as_of_date")  # the order of `dates`, which are unique
     )
     return panel, return_dates["return_date"].to_numpy().astype("datetime64[D]")
 
