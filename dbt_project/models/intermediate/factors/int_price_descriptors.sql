@@ -55,6 +55,8 @@
     504 sessions after a lag of 21) -#}
 {%- set distances = range(21, 253, 21) | list + [525] -%}
 {%- set sparse = is_since_build() -%}
+{#- the columns each row of terms and running starts with, before its running sums -#}
+{%- set leading_columns = ['security_id', 'trade_date', 'session_index', 'market_cap_usd'] -%}
 
 with
 
@@ -114,10 +116,7 @@ prices as (
 
 terms as (
     select
-        security_id,
-        trade_date,
-        session_index,
-        market_cap_usd,
+        {{ leading_columns | join(',\n        ') }},
     {% for name, term, half_life in running_sums %}
         ({{ ewma_term(term, half_life) }})::double precision as {{ name }}
         {{- ',' if not loop.last }}
@@ -131,10 +130,7 @@ terms as (
 
 running as (
     select
-        security_id,
-        trade_date,
-        session_index,
-        market_cap_usd,
+        {{ leading_columns | join(',\n        ') }},
     {% for name, term, half_life in running_sums %}
         sum({{ name }}) over (by_security rows unbounded preceding)
             as {{ name }}{{ ',' if not loop.last }}
