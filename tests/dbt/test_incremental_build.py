@@ -2,17 +2,21 @@
 
 A database holds the sample data as it stood on the evening of a cut-off date (bars up to
 the cut-off, filings accepted until midnight: one, after the close, known but not usable
-before a session follows) and is built in full; then the rest of the data lands, as the next
-loads would land it, and `build --since` the day after the cut-off rebuilds only from there.
-Every table a --since build touches must then equal the full build of all the data (the demo
-database).
+before a session follows) and is built in full; then the data lands in two steps, as the next
+loads would land it, each followed by `build --since` the day after its last bars. Every table
+a --since build touches must then equal the full build of all the data (the demo database).
+The steps also take the plain-PostgreSQL rollups down both of their paths (ADR 0015): the
+first leaves their materialized closed buckets as they were, the second, more than a month
+later, refreshes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -30,8 +34,10 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 CUTOFF = dt.date(2017, 5, 8)  # a Monday: a 10-Q (CIK 63908) was accepted at 16:10 New York
-FILINGS_UNTIL = CUTOFF + dt.timedelta(days=1)  # accepted before that midnight
 SINCE = CUTOFF + dt.timedelta(days=1)
+SECOND_CUTOFF = dt.date(2017, 6, 30)  # a Friday: the week and the month are complete
+SECOND_SINCE = SECOND_CUTOFF + dt.timedelta(days=1)
+ROLLUPS = {"marts.weekly_bars": "week_start_date", "marts.monthly_bars": "month_start_date"}
 # every model a --since build rebuilds part of, or all of, keyed by what orders its rows
 COMPARED = {
     "marts.trading_calendar": "trade_date",
@@ -52,45 +58,107 @@ COMPARED = {
 }
 
 
+@dataclass(frozen=True)
+class IncrementalBuild:
+    url: str
+    # each plain-PostgreSQL rollup's last materialized bucket after each --since build
+    last_closed_buckets: list[dict[str, dt.date]]
+    # each rollup's buckets complete at the second cut-off, as the first --since build left them
+    rollup_rows_at_second_cutoff: dict[str, list[tuple[Any, ...]]]
+
+
 @pytest.fixture(scope="module")
-def incrementally_built_url(server_url: str) -> Iterator[str]:
+def incremental_build(server_url: str) -> Iterator[IncrementalBuild]:
     with throwaway_database(server_url, "incremental") as url:
         run_demo(url, show_progress=False)
         with psycopg.connect(url) as connection:
-            # what had not landed by the cut-off is set aside, then landed again after the build
-            connection.execute("create schema later")
-            connection.execute(
-                "create table later.bars as select * from raw_files.daily_bars"
-                " where trade_date > %s",
-                (CUTOFF,),
-            )
-            connection.execute(
-                "create table later.filings as select * from raw_edgar.filings"
-                " where accepted_at >= (%s::date)::timestamp at time zone 'America/New_York'",
-                (FILINGS_UNTIL,),
-            )
-            connection.execute(
-                "create table later.facts as select facts.* from raw_edgar.facts as facts"
-                " join later.filings using (cik, accession_number)"
-            )
-            connection.execute("delete from raw_files.daily_bars where trade_date > %s", (CUTOFF,))
-            connection.execute(
-                "delete from raw_edgar.facts as facts using later.filings as filings"
-                " where facts.cik = filings.cik"
-                " and facts.accession_number = filings.accession_number"
-            )
-            connection.execute(
-                "delete from raw_edgar.filings using later.filings as later"
-                " where filings.cik = later.cik"
-                " and filings.accession_number = later.accession_number"
-            )
+            set_aside_what_lands_after(connection, CUTOFF)
         build(url)
         with psycopg.connect(url) as connection:
-            connection.execute("insert into raw_files.daily_bars select * from later.bars")
-            connection.execute("insert into raw_edgar.filings select * from later.filings")
-            connection.execute("insert into raw_edgar.facts select * from later.facts")
+            land_what_was_set_aside(connection, after=CUTOFF, until=SECOND_CUTOFF)
         build(url, since=SINCE)
-        yield url
+        closed_buckets = [last_closed_buckets(url)]
+        complete = {table: rollup_rows_before(url, table, SECOND_SINCE) for table in ROLLUPS}
+        with psycopg.connect(url) as connection:
+            land_what_was_set_aside(connection, after=SECOND_CUTOFF, until="infinity")
+        build(url, since=SECOND_SINCE)
+        closed_buckets.append(last_closed_buckets(url))
+        yield IncrementalBuild(url, closed_buckets, complete)
+
+
+def set_aside_what_lands_after(connection: psycopg.Connection[Any], cutoff: dt.date) -> None:
+    """Move the bars after `cutoff` and the filings accepted after its midnight into `later`."""
+    connection.execute("create schema later")
+    connection.execute(
+        "create table later.bars as select * from raw_files.daily_bars where trade_date > %s",
+        (cutoff,),
+    )
+    connection.execute(
+        "create table later.filings as select * from raw_edgar.filings"
+        " where accepted_at >= (%s::date + 1)::timestamp at time zone 'America/New_York'",
+        (cutoff,),
+    )
+    connection.execute(
+        "create table later.facts as select facts.* from raw_edgar.facts as facts"
+        " join later.filings using (cik, accession_number)"
+    )
+    connection.execute("delete from raw_files.daily_bars where trade_date > %s", (cutoff,))
+    connection.execute(
+        "delete from raw_edgar.facts as facts using later.filings as filings"
+        " where facts.cik = filings.cik and facts.accession_number = filings.accession_number"
+    )
+    connection.execute(
+        "delete from raw_edgar.filings using later.filings as later"
+        " where filings.cik = later.cik and filings.accession_number = later.accession_number"
+    )
+
+
+def land_what_was_set_aside(
+    connection: psycopg.Connection[Any], after: dt.date, until: dt.date | str
+) -> None:
+    """Land the set-aside bars of (after, until] and the filings accepted between those days'
+    midnights, as the loads of those days would ('infinity': all that is left)."""
+    window = {"after": after, "until": until}
+    connection.execute(
+        "insert into raw_files.daily_bars select * from later.bars"
+        " where trade_date > %(after)s and trade_date <= %(until)s::date",
+        window,
+    )
+    accepted_between = (
+        " where accepted_at >= (%(after)s::date + 1)::timestamp at time zone 'America/New_York'"
+        " and accepted_at < (%(until)s::date + 1)::timestamp at time zone 'America/New_York'"
+    )
+    connection.execute(
+        "insert into raw_edgar.filings select * from later.filings" + accepted_between, window
+    )
+    connection.execute(
+        "insert into raw_edgar.facts select facts.* from later.facts as facts"
+        " join later.filings using (cik, accession_number)" + accepted_between,
+        window,
+    )
+
+
+def last_closed_buckets(url: str) -> dict[str, dt.date]:
+    """Each rollup's last materialized bucket (its `_closed` materialized view, ADR 0015)."""
+    buckets = {}
+    with psycopg.connect(url) as connection:
+        for table, bucket in ROLLUPS.items():
+            query = sql.SQL("select max({}) from {}").format(
+                sql.Identifier(bucket), sql.Identifier(*f"{table}_closed".split("."))
+            )
+            row = connection.execute(query).fetchone()
+            assert row is not None
+            buckets[table] = row[0]
+    return buckets
+
+
+def rollup_rows_before(url: str, table: str, bucket_end: dt.date) -> list[tuple[Any, ...]]:
+    bucket = ROLLUPS[table]
+    query = sql.SQL("select * from {} where {} < %s order by security_id, {}").format(
+        sql.Identifier(*table.split(".")), sql.Identifier(bucket), sql.Identifier(bucket)
+    )
+    with psycopg.connect(url) as connection:
+        return connection.execute(query, (bucket_end,)).fetchall()
 
 
 def table_rows(url: str, table: str, order: str) -> list[tuple[Any, ...]]:
@@ -103,6 +171,18 @@ def table_rows(url: str, table: str, order: str) -> list[tuple[Any, ...]]:
         return connection.execute(query).fetchall()
 
 
+def assert_same_rows(rows: list[tuple[Any, ...]], expected: list[tuple[Any, ...]]) -> None:
+    """Equal row for row; floats to 1e-9 (sums may add in another order)."""
+    assert len(expected) > 0
+    assert len(rows) == len(expected)
+    differing = [
+        (left, right)
+        for left, right in zip(expected, rows, strict=True)
+        if not all(map(same_value, left, right))
+    ]
+    assert differing[:3] == []
+
+
 def same_value(left: Any, right: Any) -> bool:
     if isinstance(left, float) and isinstance(right, float):
         return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12)
@@ -111,32 +191,62 @@ def same_value(left: Any, right: Any) -> bool:
 
 @pytest.mark.parametrize("table", COMPARED)
 def test_a_since_build_equals_the_full_build(
-    table: str, incrementally_built_url: str, demo_database_url: str
+    table: str, incremental_build: IncrementalBuild, demo_database_url: str
 ) -> None:
     full = table_rows(demo_database_url, table, COMPARED[table])
-    incremental = table_rows(incrementally_built_url, table, COMPARED[table])
+    incremental = table_rows(incremental_build.url, table, COMPARED[table])
 
-    assert len(full) > 0
-    assert len(incremental) == len(full)
-    differing = [
-        (left, right)
-        for left, right in zip(full, incremental, strict=True)
-        if not all(map(same_value, left, right))
-    ]
-    assert differing[:3] == []
+    assert_same_rows(incremental, full)
 
 
-def test_the_cutoff_leaves_new_bars_and_filings_to_the_since_build(
-    incrementally_built_url: str,
-) -> None:
-    with psycopg.connect(incrementally_built_url) as connection:
-        later = connection.execute(
-            "select (select count(*) from later.bars), (select count(*) from later.filings)"
+def test_each_step_lands_new_bars_and_filings(incremental_build: IncrementalBuild) -> None:
+    with psycopg.connect(incremental_build.url) as connection:
+        counts = connection.execute(
+            "select"
+            " count(*) filter (where trade_date <= %(second)s),"
+            " count(*) filter (where trade_date > %(second)s),"
+            " (select count(*) from later.filings where accepted_at < %(midnight)s),"
+            " (select count(*) from later.filings where accepted_at >= %(midnight)s)"
+            " from later.bars",
+            {
+                "second": SECOND_CUTOFF,
+                "midnight": dt.datetime.combine(
+                    SECOND_SINCE, dt.time(), ZoneInfo("America/New_York")
+                ),
+            },
         ).fetchone()
-    assert later is not None
-    bars, filings = later
-    assert bars > 500
-    assert filings > 5
+    assert counts is not None
+    first_bars, second_bars, first_filings, second_filings = counts
+    assert min(first_bars, second_bars) > 300  # ten securities, seven weeks and six months
+    assert min(first_filings, second_filings) >= 3
+
+
+def test_the_first_step_leaves_the_materialized_rollups_and_the_second_refreshes_them(
+    incremental_build: IncrementalBuild,
+) -> None:
+    first, second = incremental_build.last_closed_buckets
+    # one day after the week's Monday and eight after the month's first: the new rows are
+    # aggregated live, the materialized buckets are those of the full build at CUTOFF
+    assert first == {
+        "marts.weekly_bars": dt.date(2017, 5, 8),
+        "marts.monthly_bars": dt.date(2017, 5, 1),
+    }
+    # more than a month later: refreshed up to the sample data's last week and month
+    assert second == {
+        "marts.weekly_bars": dt.date(2017, 11, 6),
+        "marts.monthly_bars": dt.date(2017, 11, 1),
+    }
+
+
+@pytest.mark.parametrize("table", ROLLUPS)
+def test_rollups_with_live_buckets_equal_the_full_build(
+    table: str, incremental_build: IncrementalBuild, demo_database_url: str
+) -> None:
+    # after the first step, seven weeks of buckets were live over the materialized ones
+    full = rollup_rows_before(demo_database_url, table, SECOND_SINCE)
+    live = incremental_build.rollup_rows_at_second_cutoff[table]
+
+    assert_same_rows(live, full)
 
 
 def test_a_since_build_on_a_table_whose_columns_changed_says_to_build_in_full(
