@@ -8,7 +8,6 @@ what it built. With `since`, the date-grained marts rebuild only sessions from t
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,28 +26,31 @@ __all__ = ["BuildSummary", "build", "refresh_continuous_aggregates"]
 # (on_schema_change='fail'): a --since build cannot continue such a table
 _SCHEMA_CHANGED = "schemas on this incremental model are out of sync"
 
-# What `build` reports: the marts a user looks at first, and how to count their rows.
-SUMMARY_TABLES = (
-    "marts.securities",
-    "marts.trading_calendar",
-    "marts.daily_prices",
-    "marts.fundamentals_pit",
-    "marts.estimation_universe",
-    "marts.factor_exposures_wide",
-    "marts.factors",
-    "marts.weekly_bars",
-    "marts.monthly_bars",
-)
+# What `build` reports: the marts a user looks at first, each with the date a --since build
+# counts its rows from (the rows it rewrote, by index; None: all of them, a small table).
+SUMMARY_TABLES = {
+    "marts.securities": None,
+    "marts.trading_calendar": "trade_date",
+    "marts.daily_prices": "trade_date",
+    "marts.fundamentals_pit": "valid_to_date",
+    "marts.estimation_universe": "trade_date",
+    "marts.factor_exposures_wide": "trade_date",
+    "marts.factors": None,
+    "marts.weekly_bars": "last_trade_date",
+    "marts.monthly_bars": "last_trade_date",
+}
 
 
 @dataclass(frozen=True)
 class BuildSummary:
     seconds: float
+    # rows of each summary table; after a --since build, those dated from `since` on
     row_counts: dict[str, int]
     first_trade_date: dt.date | None
     last_trade_date: dt.date | None
     # dbt's seconds per node (model, test, seed), slowest first: where a build's time went
     node_seconds: tuple[tuple[str, float], ...] = ()
+    since: dt.date | None = None
 
     def lines(self) -> list[str]:
         span = (
@@ -56,8 +58,9 @@ class BuildSummary:
             if self.first_trade_date
             else "no sessions"
         )
+        counted = "" if self.since is None else f"; rows dated from {self.since}:"
         return [
-            f"build succeeded in {self.seconds:.1f} s; sessions {span}",
+            f"build succeeded in {self.seconds:.1f} s; sessions {span}{counted}",
             *(f"  {table:<28} {count:>12,} rows" for table, count in self.row_counts.items()),
         ]
 
@@ -80,10 +83,13 @@ def build(
     started = time.perf_counter()
     arguments = ["build"]
     if since is not None:
-        arguments += ["--vars", json.dumps({"since": since.isoformat()})]
-        # unit tests check the models' logic on fixed rows, which a day's data cannot change:
-        # full builds run them, a daily build need not
-        arguments += ["--exclude-resource-type", "unit_test"]
+        # What a day's data cannot change is left to full builds: unit tests check the models'
+        # logic on fixed rows, seeds are reference files, views are definitions (a --since
+        # build assumes the project did not change, ADR 0013; dbt_project/selectors.yml).
+        # Each node costs dbt 0.05-0.3 s.
+        arguments += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+        if not select:
+            arguments += ["--selector", "since_build"]
     else:
         arguments += ["--full-refresh"]  # incremental models rebuilt whole
     if select:
@@ -93,7 +99,7 @@ def build(
     # (bench/RESULTS.md); a full build keeps JIT, which pays on scans of millions of rows.
     settings = {"jit": "off"} if since is not None else None
     try:
-        outcome = run_dbt(arguments, database_url, settings=settings).result
+        outcome = run_dbt(arguments, database_url, settings=settings, since=since).result
     except DbtError as error:
         if since is not None and _SCHEMA_CHANGED in str(error):
             msg = (
@@ -112,7 +118,7 @@ def build(
         if isinstance(outcome, RunExecutionResult)
         else []
     )
-    return _summarise(database_url, started, tuple(node_seconds))
+    return _summarise(database_url, started, tuple(node_seconds), since)
 
 
 def refresh_continuous_aggregates(database_url: str, *, since: dt.date | None = None) -> int:
@@ -142,10 +148,13 @@ def refresh_continuous_aggregates(database_url: str, *, since: dt.date | None = 
 
 
 def _summarise(
-    database_url: str, started: float, node_seconds: tuple[tuple[str, float], ...]
+    database_url: str,
+    started: float,
+    node_seconds: tuple[tuple[str, float], ...],
+    since: dt.date | None,
 ) -> BuildSummary:
-    """What the build left, counted; its seconds include the counting (a second or two of
-    count(*) on the large marts), all of which the caller waits for."""
+    """What the build left, counted (from `since` on, what a --since build rewrote); its
+    seconds include the counting, which the caller waits for."""
     counts = {}
     with psycopg.connect(database_url) as connection:
         # one query, not one per table: a statement run five times is prepared, and PGlite's
@@ -156,11 +165,16 @@ def _summarise(
             (list(SUMMARY_TABLES),),
         ).fetchall()
         for (table,) in existing:
+            dated = SUMMARY_TABLES[table]
             query = sql.SQL("select count(*) from {}").format(sql.Identifier(*table.split(".")))
+            if since is not None and dated is not None:
+                query += sql.SQL(" where {} >= {}").format(
+                    sql.Identifier(dated), sql.Literal(since)
+                )
             row = connection.execute(query).fetchone()
             counts[table] = int(row[0]) if row else 0
         span = connection.execute(
             "select min(trade_date), max(trade_date) from marts.trading_calendar"
         ).fetchone()
     first, last = span if span else (None, None)
-    return BuildSummary(time.perf_counter() - started, counts, first, last, node_seconds)
+    return BuildSummary(time.perf_counter() - started, counts, first, last, node_seconds, since)

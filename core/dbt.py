@@ -16,6 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from factor_engine.core.settings import project_root
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Iterator, Mapping, Sequence
 
     from dbt.cli.main import dbtRunnerResult
@@ -33,6 +34,8 @@ _LIBPQ_VARIABLES = {
 }
 
 _OPTIONS_VARIABLE = "PGOPTIONS"
+# the date a --since build rebuilds from (dbt_project/macros/since.sql: since_date)
+_SINCE_VARIABLE = "FACTOR_ENGINE_SINCE"
 
 
 class DbtError(RuntimeError):
@@ -50,12 +53,18 @@ def dbt_environment(database_url: str) -> dict[str, str]:
 
 
 def run_dbt(
-    arguments: Sequence[str], database_url: str, *, settings: Mapping[str, str] | None = None
+    arguments: Sequence[str],
+    database_url: str,
+    *,
+    settings: Mapping[str, str] | None = None,
+    since: dt.date | None = None,
 ) -> dbtRunnerResult:
     """Invoke `dbt <arguments>` on dbt_project/ against the database; raise DbtError on failure.
 
     `settings` are PostgreSQL settings for dbt's sessions (passed as libpq's PGOPTIONS, after
-    any the environment already has)."""
+    any the environment already has). `since` makes it a --since build: the incremental models
+    rebuild from that date on (passed in the environment, not as a dbt var, which would make
+    dbt parse the whole project again whenever it changes)."""
     from dbt.cli.main import dbtRunner  # imported late: it costs ~2.5 s
 
     project = project_root() / "dbt_project"
@@ -70,6 +79,8 @@ def run_dbt(
         options = [os.environ.get(_OPTIONS_VARIABLE, "")]
         options += [f"-c {name}={value}" for name, value in settings.items()]
         environment[_OPTIONS_VARIABLE] = " ".join(option for option in options if option)
+    if since is not None:
+        environment[_SINCE_VARIABLE] = since.isoformat()
     with _environment(environment):
         result = dbtRunner(callbacks=[collect_errors]).invoke(
             [
@@ -91,9 +102,9 @@ def run_dbt(
 
 @contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
-    names = [*_LIBPQ_VARIABLES.values(), _OPTIONS_VARIABLE]
+    names = [*_LIBPQ_VARIABLES.values(), _OPTIONS_VARIABLE, _SINCE_VARIABLE]
     saved = {name: os.environ.get(name) for name in names}
-    for name in _LIBPQ_VARIABLES.values():
+    for name in [*_LIBPQ_VARIABLES.values(), _SINCE_VARIABLE]:
         os.environ.pop(name, None)
     os.environ.update(values)
     try:

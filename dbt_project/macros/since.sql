@@ -1,12 +1,27 @@
 {#
-    `factor-engine build --since DATE` passes the dbt var `since`: incremental models then
-    recompute sessions from that date on (delete+insert by their grain), reading
-    `lookback_days` of earlier history for their windows. Without it, or on a first or
+    The date `factor-engine build --since DATE` rebuilds from ('YYYY-MM-DD'), or none. The build
+    passes it in the environment variable FACTOR_ENGINE_SINCE, read here only while dbt
+    executes: as a dbt var, each day's new value made dbt parse the whole project again
+    (1.5-2 s of a one-session build, bench/RESULTS.md).
+#}
+{% macro since_date() -%}
+    {%- if env_var is not defined -%}
+        {#- rendered by sqlfluff to be linted: lint the --since paths the daily build takes -#}
+        {{ return('2017-11-01') }}
+    {%- elif not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(env_var('FACTOR_ENGINE_SINCE', '') or none) }}
+{%- endmacro %}
+
+{#
+    Incremental models recompute sessions from `since` on (delete+insert by their grain),
+    reading `lookback_days` of earlier history for their windows. Without it, or on a first or
     --full-refresh build, the condition is `true` and everything is rebuilt.
 #}
 {% macro since_condition(column, lookback_days=0) -%}
     {%- if is_since_build() -%}
-        {{ column }} >= '{{ var("since") }}'::date - {{ lookback_days }}
+        {{ column }} >= '{{ since_date() }}'::date - {{ lookback_days }}
     {%- else -%}
         true
     {%- endif -%}
@@ -14,7 +29,22 @@
 
 {# True while a `--since` build runs an incremental model whose table already exists. #}
 {% macro is_since_build() -%}
-    {{ return(is_incremental() and var('since', none) is not none) }}
+    {{ return(is_incremental() and since_date() is not none) }}
+{%- endmacro %}
+
+{#
+    dbt's `where` of a data test, with `{since}` replaced by the date a --since build rebuilt
+    from ('-infinity' in a full build), so that a --since build tests what it rewrote: a
+    literal, known only when the test runs, lets the planner use the date indexes.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if not where -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set since = "'" ~ (since_date() or '-infinity') ~ "'::date" -%}
+    {{ return('(select * from ' ~ relation ~ ' where ' ~ where | replace('{since}', since)
+        ~ ') as dbt_subquery') }}
 {%- endmacro %}
 
 {#

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from typing import Any
 
 import psycopg
 import pytest
@@ -43,10 +45,13 @@ def test_dbt_macro_asks_ops_has_timescaledb(database_url: str) -> None:
         )
 
 
-def setting_seen_by_dbt(url: str, name: str, **run_options: dict[str, str]) -> str:
-    query = f"select current_setting('{name}') as value"
+def value_seen_by_dbt(url: str, query: str, **run_options: Any) -> str:
     outcome = run_dbt(["show", "--inline", query], url, **run_options).result
     return str(outcome.results[0].agate_table.rows[0]["value"])  # type: ignore[union-attr]
+
+
+def setting_seen_by_dbt(url: str, name: str, settings: dict[str, str] | None = None) -> str:
+    return value_seen_by_dbt(url, f"select current_setting('{name}') as value", settings=settings)
 
 
 def test_dbt_sessions_get_the_settings_asked_for_and_the_environment_keeps_its_own(
@@ -58,3 +63,16 @@ def test_dbt_sessions_get_the_settings_asked_for_and_the_environment_keeps_its_o
     assert setting_seen_by_dbt(database_url, "work_mem", settings={"jit": "off"}) == "7MB"
     assert setting_seen_by_dbt(database_url, "jit") == "on"
     assert os.environ["PGOPTIONS"] == "-c work_mem=7MB"
+
+
+def test_the_since_date_reaches_the_models_only_when_asked_for(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # what a --since build rebuilds from is read as dbt executes (macros/since.sql), not
+    # parsed into the project: a new date each day must not make dbt parse it all again
+    query = "select '{{ since_date() }}' as value"
+    monkeypatch.setenv("FACTOR_ENGINE_SINCE", "1999-12-31")  # a stray value in the shell
+
+    assert value_seen_by_dbt(database_url, query, since=dt.date(2017, 11, 1)) == "2017-11-01"
+    assert value_seen_by_dbt(database_url, query) == "None"
+    assert os.environ["FACTOR_ENGINE_SINCE"] == "1999-12-31"

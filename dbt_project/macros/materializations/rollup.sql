@@ -119,7 +119,7 @@
 {#- A --since build refreshes the closed buckets when `since` reaches into them, or when the
     live part has grown past `refresh_after_days`. -#}
 {% macro rollup_refresh_needed(closed, bucket) -%}
-    {%- set since = var('since', none) -%}
+    {%- set since = since_date() -%}
     {%- set last_closed_bucket = last_bucket(closed, bucket) -%}
     {%- if since is none or last_closed_bucket is none -%}
         {{ return(true) }}

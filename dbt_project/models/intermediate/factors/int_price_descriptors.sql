@@ -104,7 +104,7 @@ prices as (
             on
                 stored_rows.security_id = reached_sessions.security_id
                 and stored_rows.session_index = reached_sessions.session_index
-        where stored_rows.trade_date < '{{ var("since") }}'::date
+        where stored_rows.trade_date < '{{ since_date() }}'::date
     ),
 
     continued_sessions as (

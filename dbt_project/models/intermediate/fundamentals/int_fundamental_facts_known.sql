@@ -95,7 +95,7 @@ mapped as (
         {# a fact known before the last session before `since` was usable before it #}
         where coalesce(filings.known_date, facts.filed_date) >= (
             select coalesce(max(trading_days.trade_date), '-infinity'::date) from trading_days
-            where trading_days.trade_date < '{{ var("since") }}'::date
+            where trading_days.trade_date < '{{ since_date() }}'::date
         )
     {%- endif %}
 ),

@@ -44,7 +44,7 @@ previous_sessions as (
             from {{ this }} as stored_prices
             where
                 stored_prices.security_id = securities.security_id
-                and stored_prices.trade_date < '{{ var("since") }}'::date
+                and stored_prices.trade_date < '{{ since_date() }}'::date
             order by stored_prices.trade_date desc
             limit 1
         ) as last_session

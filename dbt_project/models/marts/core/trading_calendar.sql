@@ -16,7 +16,7 @@ with
 last_stored_session as (
     {%- if is_since_build() %}
         select * from {{ this }}
-        where trade_date < '{{ var("since") }}'::date
+        where trade_date < '{{ since_date() }}'::date
         order by trade_date desc
         limit 1
     {%- else %}
