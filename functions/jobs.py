@@ -128,18 +128,24 @@ def run_risk_model(
     return summary
 
 
-def read_panel(database: str, config: ModelConfig) -> tuple[Panel, DateArray]:
+def read_panel(
+    database: str, config: ModelConfig, *, first_date: dt.date | None = None
+) -> tuple[Panel, DateArray]:
     """The model's inputs from the marts of `database` (a URL or libpq connection string), as
-    dense date x security arrays.
+    dense date x security arrays: every session, or those from `first_date` on.
 
     Read through ADBC, whose binary COPY lands in Arrow without a Python call per row, which
     psycopg's COPY makes (bench/RESULTS.md). The exposures and the next session's returns are
     read apart and placed by index."""
     styles = list(config.styles)
+    # a literal: the planner then reads a window of sessions by the marts' date indexes
+    first = sql.Literal(first_date) if first_date else sql.SQL("'-infinity'::date")
     queries = {
-        "exposures": _panel_query("exposures", style_names=_style_columns(styles)),
-        "returns": _panel_query("returns"),
-        "sessions": _panel_query("sessions"),
+        "exposures": _panel_query(
+            "exposures", style_names=_style_columns(styles), first_date=first
+        ),
+        "returns": _panel_query("returns", first_date=first),
+        "sessions": _panel_query("sessions", first_date=first),
         "industries": _panel_query(
             "industries", industry_scheme=sql.Literal(config.industry_scheme)
         ),

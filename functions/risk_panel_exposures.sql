@@ -1,6 +1,6 @@
 -- The risk model's exposures: one row per session and security with a market cap, holding what
--- was known at the close of as_of_date (exposures, market cap, ESTU membership). The
--- placeholder in braces is filled by psycopg.sql with the model's style columns.
+-- was known at the close of as_of_date (exposures, market cap, ESTU membership), from
+-- first_date on. The placeholders in braces are filled by psycopg.sql.
 select
     trade_date as as_of_date,
     security_id,
@@ -8,4 +8,4 @@ select
     is_in_estimation_universe,
     {style_names}
 from marts.factor_exposures_wide
-where market_cap_usd > 0
+where market_cap_usd > 0 and trade_date >= {first_date}

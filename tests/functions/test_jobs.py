@@ -6,13 +6,14 @@ import datetime as dt
 import json
 from typing import Any
 
+import numpy as np
 import psycopg
 import pytest
 from click.testing import CliRunner
 
 from factor_engine.core.cli import main
 from factor_engine.core.demo import DEMO_MODEL
-from factor_engine.functions.jobs import MissingInputsError, run_risk_model
+from factor_engine.functions.jobs import MissingInputsError, read_panel, run_risk_model
 
 
 def rows(url: str, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
@@ -156,3 +157,21 @@ def test_the_cli_rejects_unknown_styles(
     bad = runner.invoke(main, ["risk", "--styles", "size,charisma"])
     assert bad.exit_code == 2
     assert "charisma" in bad.output
+
+
+def test_a_window_of_the_panel_is_the_panel_from_its_first_date(demo_database_url: str) -> None:
+    first = dt.date(2017, 6, 1)
+    whole, whole_dates = read_panel(demo_database_url, DEMO_MODEL)
+    window, window_dates = read_panel(demo_database_url, DEMO_MODEL, first_date=first)
+
+    kept = whole.dates >= np.datetime64(first)
+    assert window.dates.tolist() == whole.dates[kept].tolist()
+    assert window_dates.tolist() == whole_dates[kept].tolist()
+    # the securities with exposures in the window: the others are gone from it
+    columns = np.searchsorted(whole.security_ids, window.security_ids)
+    assert whole.security_ids[columns].tolist() == window.security_ids.tolist()
+    gone = np.setdiff1d(np.arange(whole.security_ids.size), columns)
+    assert np.isnan(whole.market_cap[kept][:, gone]).all()
+    for name in ("returns", "market_cap", "in_estimation_universe", "styles"):
+        np.testing.assert_array_equal(getattr(window, name), getattr(whole, name)[kept][:, columns])
+    assert window.industry.tolist() == whole.industry[columns].tolist()
