@@ -170,16 +170,18 @@ def compare(url: str, days: int) -> None:
     print(f"toraniko inputs read from the marts: {time.perf_counter() - started:.1f} s")
     styles_seconds, returns_seconds = run_toraniko(inputs, days)
     print(
-        f"toraniko, {days} days: 3 styles {styles_seconds:.1f} s,"
-        f" factor returns {returns_seconds:.1f} s"
+        f"toraniko, {days} days: 3 styles {styles_seconds:.2f} s,"
+        f" factor returns {returns_seconds:.2f} s"
     )
     del inputs
     read_seconds, regress_seconds = our_factor_returns(url, days)
     print(
         f"ours, factor returns alone, {days} days:"
-        f" read exposures {read_seconds:.1f} s,"
-        f" regressions {regress_seconds:.1f} s"
+        f" read exposures {read_seconds:.2f} s,"
+        f" regressions {regress_seconds:.2f} s"
     )
+    ratio = (styles_seconds + returns_seconds) / (read_seconds + regress_seconds)
+    print(f"toraniko / ours: {ratio:.1f} (target: 30)")
     three = preset("use4s").with_factors(THREE_STYLES, "ff12")
     same = run_risk(url, three, since=None)
     print(
