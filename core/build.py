@@ -2,7 +2,7 @@
 
 The factor core is dbt SQL (dbt_project/): this module only chooses what to run and reports
 what it built. With `since`, the date-grained marts rebuild only sessions from that date on
-(dbt var `since`); everything else is rebuilt whole, as it is small.
+(`since_date()` in the models, ADR 0016); everything else is rebuilt whole, as it is small.
 """
 
 from __future__ import annotations
