@@ -124,7 +124,6 @@
     {%- if since is none or last_closed_bucket is none -%}
         {{ return(true) }}
     {%- endif -%}
-    {%- set since_date = modules.datetime.date.fromisoformat(since) -%}
-    {%- set live_days = (since_date - last_closed_bucket).days -%}
+    {%- set live_days = (modules.datetime.date.fromisoformat(since) - last_closed_bucket).days -%}
     {{ return(live_days < 0 or live_days >= config.get('refresh_after_days', 31)) }}
 {%- endmacro %}
