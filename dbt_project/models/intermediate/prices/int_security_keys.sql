@@ -3,8 +3,8 @@
     Which security each source identifier belongs to. A company known to EDGAR is one security
     (keyed by CIK); a ticker listed in its submissions header maps to it; any other traded
     symbol becomes a security of its own. security_id is derived from the key, so it is
-    stable across rebuilds. A table, not a view: four models read it, and finding every
-    symbol the bar files trade reads all the bars (a second a model at 3,000 x 5 years).
+    stable across rebuilds. A table, not a view: four models read it (the bar files' symbols
+    come from stg_files__bar_symbols, a skip scan of the raw table's key).
     Grain: one row per identifier_type and identifier_value.
 #}
 with
@@ -17,7 +17,7 @@ companies as (
 ),
 
 file_symbols as (
-    select distinct symbol from {{ ref('stg_files__daily_bars') }}
+    select distinct symbol from {{ ref('stg_files__bar_symbols') }}
 ),
 
 contracts as (
