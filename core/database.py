@@ -12,6 +12,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from factor_engine.core.embedded import EmbeddedCluster
+from factor_engine.core.errors import DatabaseNotAvailableError
 
 if TYPE_CHECKING:
     from factor_engine.core.settings import Settings
@@ -25,10 +26,6 @@ __all__ = [
 ]
 
 _CONNECT_TIMEOUT_SECONDS = 10
-
-
-class DatabaseNotAvailableError(RuntimeError):
-    """No database is configured, or the configured one does not answer."""
 
 
 def resolve_database_url(settings: Settings) -> str:

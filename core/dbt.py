@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from psycopg.conninfo import conninfo_to_dict
 
+from factor_engine.core.errors import DbtError
 from factor_engine.core.settings import project_root
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ _LIBPQ_VARIABLES = {
 _OPTIONS_VARIABLE = "PGOPTIONS"
 # the date a --since build rebuilds from (dbt_project/macros/since.sql: since_date)
 _SINCE_VARIABLE = "FACTOR_ENGINE_SINCE"
-
-
-class DbtError(RuntimeError):
-    """A dbt command failed; the message carries dbt's own explanation."""
 
 
 def dbt_environment(database_url: str) -> dict[str, str]:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg import sql
 
+from factor_engine.core.errors import EmbeddedClusterError
+
 if TYPE_CHECKING:
     from factor_engine.core.settings import Settings
 
@@ -32,10 +34,6 @@ __all__ = ["ClusterStatus", "EmbeddedCluster", "EmbeddedClusterError", "process_
 _SERVER_USER_WHEN_ROOT = "postgres"
 _MANAGED_CONF = "factor_engine.conf"
 _LOG_LINES_IN_ERRORS = 15
-
-
-class EmbeddedClusterError(RuntimeError):
-    """The embedded cluster could not be created, started or stopped; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,13 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from factor_engine.core.database import connect
+from factor_engine.core.errors import MigrationError
 from factor_engine.core.settings import project_root
 
 __all__ = ["MigrationError", "MigrationState", "head_revision", "migrate", "migration_state"]
 
 BASE = "base"
 HEAD = "head"
-
-
-class MigrationError(RuntimeError):
-    """The requested revision does not exist, or the database is on an unknown revision."""
 
 
 @dataclass(frozen=True)

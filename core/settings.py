@@ -23,16 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from factor_engine.core.errors import SettingsError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["DEFAULT_EMBEDDED_PORT", "Settings", "SettingsError", "project_root"]
 
 DEFAULT_EMBEDDED_PORT = 55432
-
-
-class SettingsError(ValueError):
-    """An environment variable holds a value the engine cannot use."""
 
 
 def project_root() -> Path:

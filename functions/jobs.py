@@ -29,6 +29,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
+from factor_engine.functions.errors import MissingInputsError
 from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
 
 if TYPE_CHECKING:
@@ -51,10 +52,6 @@ DateArray = npt.NDArray[np.datetime64]
 _NULL = r"\N"
 _UNDEFINED_TABLE = "42P01"
 NOTIFY_CHANNEL = "factor_updates"
-
-
-class MissingInputsError(RuntimeError):
-    """The marts the risk model reads are absent or empty."""
 
 
 @dataclass

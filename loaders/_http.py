@@ -23,6 +23,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from factor_engine.loaders.errors import SourceError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
@@ -31,17 +33,6 @@ __all__ = ["HttpPolicy", "SourceClient", "SourceError", "rate_limiter", "redact_
 log = logging.getLogger(__name__)
 
 RETRIED_STATUS_CODES = frozenset({429, 500, 502, 503, 504})
-
-
-class SourceError(RuntimeError):
-    """A source could not be read: names the source, the URL (without secrets) and the reason."""
-
-    def __init__(self, source: str, url: str, reason: str, *, status: int | None = None) -> None:
-        super().__init__(f"{source}: {url}: {reason}")
-        self.source = source
-        self.url = url
-        self.reason = reason
-        self.status = status  # the HTTP status of a refusal, when there was one
 
 
 @dataclass(frozen=True)

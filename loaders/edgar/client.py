@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from factor_engine.loaders._http import HttpPolicy, SourceClient, rate_limiter
+from factor_engine.loaders.errors import MissingUserAgentError
 
 if TYPE_CHECKING:
     import httpx
@@ -23,10 +24,6 @@ __all__ = ["EDGAR_POLICY", "EdgarClients", "MissingUserAgentError", "edgar_clien
 EDGAR_POLICY = HttpPolicy(requests_per_second=8)
 
 _CONTACT = re.compile(r"\S+@\S+\.\S+")
-
-
-class MissingUserAgentError(ValueError):
-    """SEC_USER_AGENT is unset or names no contact e-mail."""
 
 
 @dataclass

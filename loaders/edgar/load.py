@@ -36,6 +36,7 @@ from factor_engine.loaders.edgar.parse import (
     parse_submissions,
     parse_submissions_page,
 )
+from factor_engine.loaders.errors import BulkSourceError, UnknownTickerError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -55,14 +56,6 @@ log = logging.getLogger(__name__)
 
 _QUARANTINED_DOCUMENT_CHARS = 100_000
 _BULK_WORKERS = 2
-
-
-class BulkSourceError(ValueError):
-    """A --bulk path that holds no EDGAR documents."""
-
-
-class UnknownTickerError(ValueError):
-    """A ticker that EDGAR's company_tickers.json does not list."""
 
 
 def _land_facts(connection: psycopg.Connection[Any], facts: pl.DataFrame, load_id: int) -> int:

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from factor_engine.loaders._http import HttpPolicy, SourceClient, SourceError
+from factor_engine.loaders.errors import MissingApiKeyError
 
 if TYPE_CHECKING:
     import httpx
@@ -21,10 +22,6 @@ __all__ = ["FRED_POLICY", "FredClient", "MissingApiKeyError", "fred_client"]
 FRED_POLICY = HttpPolicy(requests_per_second=2)
 
 _API_KEY = re.compile(r"[a-z0-9]{32}")
-
-
-class MissingApiKeyError(ValueError):
-    """FRED_API_KEY is unset or is not a FRED API key."""
 
 
 class FredClient:

@@ -24,6 +24,8 @@ from ib_async.ib import StartupFetch
 from ib_async.wrapper import RequestError
 from pyrate_limiter import Duration, Limiter, Rate
 
+from factor_engine.loaders.errors import IbkrConnectionError
+
 if TYPE_CHECKING:
     from factor_engine.core.settings import Settings
 
@@ -41,10 +43,6 @@ class IbkrError(RuntimeError):
     def __init__(self, code: int, message: str) -> None:
         super().__init__(f"IB error {code}: {message}")
         self.code = code
-
-
-class IbkrConnectionError(ConnectionError):
-    """No API connection to IB Gateway/TWS could be made (or kept)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -24,6 +27,21 @@ def test_help_explains_every_command() -> None:
     assert code == 0
     for command in ("start", "stop", "status"):
         assert command in output
+
+
+
+def test_the_cli_starts_without_importing_what_its_commands_run() -> None:
+    """Every command (and --help) pays for what the CLI module imports: the heavy libraries come
+    in only with the command that uses them."""
+    heavy = ["alembic", "dbt", "numpy", "polars", "httpx", "ib_async", "adbc_driver_manager"]
+    probe = (
+        "import sys, factor_engine.core.cli; "
+        f"print(','.join(name for name in {heavy!r} if name in sys.modules))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert imported == ""
 
 
 @pytest.mark.db

@@ -192,7 +192,7 @@ def test_bulk_files_land_like_the_api(migrated_database_url: str, tmp_path: Path
 def test_gzipped_documents_land_and_an_empty_folder_is_a_clear_error(
     migrated_database_url: str, tmp_path: Path
 ) -> None:
-    from factor_engine.loaders.edgar.load import BulkSourceError
+    from factor_engine.loaders.errors import BulkSourceError
 
     summary = load_bulk(
         migrated_database_url,
