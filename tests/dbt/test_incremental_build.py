@@ -5,9 +5,10 @@ the cut-off, filings accepted until midnight: one, after the close, known but no
 before a session follows) and is built in full; then the data lands in two steps, as the next
 loads would land it, each followed by `build --since` the day after its last bars. Every table
 a --since build touches must then equal the full build of all the data (the demo database).
-The steps also take the plain-PostgreSQL rollups down both of their paths (ADR 0015): the
-first leaves their materialized closed buckets as they were, the second, more than a month
-later, refreshes them.
+The steps also take the plain-PostgreSQL rollups down each of their paths (ADR 0015): the
+first leaves their materialized buckets as they were, the second, more than a month later,
+refreshes their recent part, and a third build, from a date before their history's end (as
+after a restatement), refreshes their history too.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ CUTOFF = dt.date(2017, 5, 8)  # a Monday: a 10-Q (CIK 63908) was accepted at 16:
 SINCE = CUTOFF + dt.timedelta(days=1)
 SECOND_CUTOFF = dt.date(2017, 6, 30)  # a Friday: the week and the month are complete
 SECOND_SINCE = SECOND_CUTOFF + dt.timedelta(days=1)
+REBUILT_SINCE = dt.date(2017, 3, 1)  # before the rollups' history ends: refreshes it
 ROLLUPS = {"marts.weekly_bars": "week_start_date", "marts.monthly_bars": "month_start_date"}
 # every model a --since build rebuilds part of, or all of, keyed by what orders its rows
 COMPARED = {
@@ -61,10 +63,12 @@ COMPARED = {
 @dataclass(frozen=True)
 class IncrementalBuild:
     url: str
-    # each plain-PostgreSQL rollup's last materialized bucket after each --since build
-    last_closed_buckets: list[dict[str, dt.date]]
-    # each rollup's buckets complete at the second cut-off, as the first --since build left them
-    rollup_rows_at_second_cutoff: dict[str, list[tuple[Any, ...]]]
+    # each plain-PostgreSQL rollup's last buckets of history and of the recent part, after
+    # each --since build
+    materialized_ends: list[dict[str, tuple[dt.date, dt.date]]]
+    # each rollup's rows after the first --since build (the buckets complete at the second
+    # cut-off) and after the second (all of them)
+    rollup_rows_after_step: list[dict[str, list[tuple[Any, ...]]]]
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +81,16 @@ def incremental_build(server_url: str) -> Iterator[IncrementalBuild]:
         with psycopg.connect(url) as connection:
             land_what_was_set_aside(connection, after=CUTOFF, until=SECOND_CUTOFF)
         build(url, since=SINCE)
-        closed_buckets = [last_closed_buckets(url)]
-        complete = {table: rollup_rows_before(url, table, SECOND_SINCE) for table in ROLLUPS}
+        ends = [last_materialized_buckets(url)]
+        rows = [{table: rollup_rows_before(url, table, SECOND_SINCE) for table in ROLLUPS}]
         with psycopg.connect(url) as connection:
             land_what_was_set_aside(connection, after=SECOND_CUTOFF, until="infinity")
         build(url, since=SECOND_SINCE)
-        closed_buckets.append(last_closed_buckets(url))
-        yield IncrementalBuild(url, closed_buckets, complete)
+        ends.append(last_materialized_buckets(url))
+        rows.append({table: rollup_rows_before(url, table, dt.date.max) for table in ROLLUPS})
+        build(url, since=REBUILT_SINCE)
+        ends.append(last_materialized_buckets(url))
+        yield IncrementalBuild(url, ends, rows)
 
 
 def set_aside_what_lands_after(connection: psycopg.Connection[Any], cutoff: dt.date) -> None:
@@ -138,17 +145,19 @@ def land_what_was_set_aside(
     )
 
 
-def last_closed_buckets(url: str) -> dict[str, dt.date]:
-    """Each rollup's last materialized bucket (its `_closed` materialized view, ADR 0015)."""
+def last_materialized_buckets(url: str) -> dict[str, tuple[dt.date, dt.date]]:
+    """Each rollup's last buckets in its `_history` and `_recent` materialized views (ADR 0015)."""
     buckets = {}
     with psycopg.connect(url) as connection:
         for table, bucket in ROLLUPS.items():
-            query = sql.SQL("select max({}) from {}").format(
-                sql.Identifier(bucket), sql.Identifier(*f"{table}_closed".split("."))
+            query = sql.SQL("select (select max({0}) from {1}), (select max({0}) from {2})").format(
+                sql.Identifier(bucket),
+                sql.Identifier(*f"{table}_history".split(".")),
+                sql.Identifier(*f"{table}_recent".split(".")),
             )
             row = connection.execute(query).fetchone()
             assert row is not None
-            buckets[table] = row[0]
+            buckets[table] = (row[0], row[1])
     return buckets
 
 
@@ -221,32 +230,40 @@ def test_each_step_lands_new_bars_and_filings(incremental_build: IncrementalBuil
     assert min(first_filings, second_filings) >= 3
 
 
-def test_the_first_step_leaves_the_materialized_rollups_and_the_second_refreshes_them(
+def test_each_step_refreshes_only_the_stale_parts_of_the_rollups(
     incremental_build: IncrementalBuild,
 ) -> None:
-    first, second = incremental_build.last_closed_buckets
+    first, second, rebuilt = incremental_build.materialized_ends
     # one day after the week's Monday and eight after the month's first: the new rows are
     # aggregated live, the materialized buckets are those of the full build at CUTOFF
     assert first == {
-        "marts.weekly_bars": dt.date(2017, 5, 8),
-        "marts.monthly_bars": dt.date(2017, 5, 1),
+        "marts.weekly_bars": (dt.date(2017, 5, 8), dt.date(2017, 5, 8)),
+        "marts.monthly_bars": (dt.date(2017, 5, 1), dt.date(2017, 5, 1)),
     }
-    # more than a month later: refreshed up to the sample data's last week and month
+    # more than a month later: the recent part is refreshed up to the sample data's last week
+    # and month, history is left as it was
     assert second == {
-        "marts.weekly_bars": dt.date(2017, 11, 6),
-        "marts.monthly_bars": dt.date(2017, 11, 1),
+        "marts.weekly_bars": (dt.date(2017, 5, 8), dt.date(2017, 11, 6)),
+        "marts.monthly_bars": (dt.date(2017, 5, 1), dt.date(2017, 11, 1)),
+    }
+    # from a date inside history: history is refreshed, and the recent part starts at its end
+    assert rebuilt == {
+        "marts.weekly_bars": (dt.date(2017, 11, 6), dt.date(2017, 11, 6)),
+        "marts.monthly_bars": (dt.date(2017, 11, 1), dt.date(2017, 11, 1)),
     }
 
 
+@pytest.mark.parametrize("step", [1, 2])
 @pytest.mark.parametrize("table", ROLLUPS)
-def test_rollups_with_live_buckets_equal_the_full_build(
-    table: str, incremental_build: IncrementalBuild, demo_database_url: str
+def test_rollups_read_across_their_parts_equal_the_full_build(
+    table: str, step: int, incremental_build: IncrementalBuild, demo_database_url: str
 ) -> None:
-    # after the first step, seven weeks of buckets were live over the materialized ones
-    full = rollup_rows_before(demo_database_url, table, SECOND_SINCE)
-    live = incremental_build.rollup_rows_at_second_cutoff[table]
+    # after step 1: history and seven weeks of live buckets; after step 2: history, the
+    # recent part and live buckets
+    rows = incremental_build.rollup_rows_after_step[step - 1][table]
+    full = rollup_rows_before(demo_database_url, table, SECOND_SINCE if step == 1 else dt.date.max)
 
-    assert_same_rows(live, full)
+    assert_same_rows(rows, full)
 
 
 def test_a_since_build_on_a_table_whose_columns_changed_says_to_build_in_full(
