@@ -29,7 +29,6 @@ def test_help_explains_every_command() -> None:
         assert command in output
 
 
-
 def test_the_cli_starts_without_importing_what_its_commands_run() -> None:
     """Every command (and --help) pays for what the CLI module imports: the heavy libraries come
     in only with the command that uses them."""
