@@ -4,7 +4,7 @@ Usage (from the checkout): .venv/bin/python bench/factor_build.py [--securities 
 
 It creates a throwaway database on DATABASE_URL's server (default 127.0.0.1:5432), migrates
 it, lands the synthetic market (bench/synthetic_market.py), then times a full build, and an
-incremental build after one more session of bars lands (`build --since <that day>`), for two
+incremental build after one more session of bars lands (`build --since <that day>`), for three
 days in a row. Targets (issue #4): full < 5 min, incremental < 5 s on the 2-core machines.
 Peak memory is the Python process's (dbt runs in-process); the server's own memory is not
 included.
@@ -26,7 +26,7 @@ from synthetic_market import append_session, generate
 
 from factor_engine.core.build import build
 
-DAYS = 2
+DAYS = 3
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
         market = generate(url, securities=arguments.securities, years=arguments.years)
         generated = time.perf_counter() - started
         full = build(url)
-        # two days in a row: the rollups refresh their materialized part on some days only
+        # days in a row: the rollups refresh their materialized part on some days only
         # (ADR 0015), so one day alone may be either kind
         incremental = {}
         for _ in range(DAYS):
