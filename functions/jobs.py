@@ -9,10 +9,12 @@ that date on and simulates eigenfactor biases only for those dates and month end
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -133,23 +135,34 @@ def read_panel(
 
     Read through ADBC, whose binary COPY lands in Arrow without a Python call per row, which
     psycopg's COPY makes (bench/RESULTS.md). The exposures and the next session's returns are
-    read apart and placed by index."""
+    read apart, at once, and placed by index."""
     styles = list(config.styles)
     # a literal: the planner then reads a window of sessions by the marts' date indexes
     first = sql.Literal(first_date) if first_date else sql.SQL("'-infinity'::date")
-    queries = {
-        "exposures": _panel_query(
-            "exposures", style_names=_style_columns(styles), first_date=first
-        ),
-        "returns": _panel_query("returns", first_date=first),
-        "sessions": _panel_query("sessions", first_date=first),
-        "industries": _panel_query(
-            "industries", industry_scheme=sql.Literal(config.industry_scheme)
-        ),
-    }
+    # the server's COPY of the exposures and that of the returns are most of the read: on two
+    # connections they run on two cores (a server that serves one connection at a time, as the
+    # PGlite test server does, queues the second and serves them in turn)
+    batches = [
+        {
+            "exposures": _panel_query(
+                "exposures", style_names=_style_columns(styles), first_date=first
+            )
+        },
+        {
+            "returns": _panel_query("returns", first_date=first),
+            "sessions": _panel_query("sessions", first_date=first),
+            "industries": _panel_query(
+                "industries", industry_scheme=sql.Literal(config.industry_scheme)
+            ),
+        },
+    ]
     try:
-        with adbc.connect(database) as reader, reader.cursor() as cursor:
-            frames = {name: _fetch(cursor, query.as_string()) for name, query in queries.items()}
+        with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+            frames = {
+                name: frame
+                for fetched in pool.map(functools.partial(_fetch_all, database), batches)
+                for name, frame in fetched.items()
+            }
     except adbc_driver_manager.ProgrammingError as error:
         if error.sqlstate != _UNDEFINED_TABLE:
             raise
@@ -475,6 +488,12 @@ def _style_columns(styles: list[str]) -> sql.Composable:
 def _conninfo(connection: psycopg.Connection[Any]) -> str:
     """The psycopg connection's database, as a libpq connection string (password included)."""
     return make_conninfo(**connection.info.get_parameters(), password=connection.info.password)
+
+
+def _fetch_all(database: str, queries: dict[str, sql.Composed]) -> dict[str, pl.DataFrame]:
+    """Each query's rows, read in turn on one connection of its own."""
+    with adbc.connect(database) as reader, reader.cursor() as cursor:
+        return {name: _fetch(cursor, query.as_string()) for name, query in queries.items()}
 
 
 def _fetch(cursor: adbc_driver_manager.dbapi.Cursor, query: str) -> pl.DataFrame:
