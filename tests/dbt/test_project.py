@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from typing import Any
 
 import psycopg
 import pytest
 
 from factor_engine.core.dbt import DbtError, dbt_environment, run_dbt
+from factor_engine.core.settings import project_root
+from factor_engine.loaders.files.load import load_bar_files
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
@@ -76,3 +79,46 @@ def test_the_since_date_reaches_the_models_only_when_asked_for(
     assert value_seen_by_dbt(database_url, query, since=dt.date(2017, 11, 1)) == "2017-11-01"
     assert value_seen_by_dbt(database_url, query) == "None"
     assert os.environ["FACTOR_ENGINE_SINCE"] == "1999-12-31"
+
+
+def analyze_counts(url: str) -> dict[str, int]:
+    """How many times each raw table was analyzed by a command (not by autovacuum)."""
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "select format('%I.%I', schemaname, relname), analyze_count"
+            " from pg_stat_user_tables where schemaname like 'raw%'"
+        ).fetchall()
+    return dict(rows)
+
+
+def wait_for_changed_rows_counted(url: str, table: str) -> None:
+    """The loader's session reports its row counts to the statistics as it ends, a moment
+    after the client has closed it: wait for them, as a build run later would find them."""
+    deadline = time.monotonic() + 10
+    with psycopg.connect(url, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            row = connection.execute(
+                "select n_mod_since_analyze from pg_stat_user_tables where relid = %s::regclass",
+                (table,),
+            ).fetchone()
+            if row and row[0] > 0:
+                return
+            time.sleep(0.05)
+    pytest.fail(f"the statistics never counted the rows landed in {table}")
+
+
+def test_a_build_first_analyzes_the_raw_tables_a_load_changed(
+    migrated_database_url: str,
+) -> None:
+    # the servers of these machines run without autovacuum: without this, raw tables have no
+    # statistics and a day of bars is read by scanning all of them
+    url = migrated_database_url
+    load_bar_files(url, [project_root() / "sample_data" / "prices"], show_progress=False)
+    wait_for_changed_rows_counted(url, "raw_files.daily_bars")
+    untouched = {table: 0 for table in analyze_counts(url)}
+
+    run_dbt(["run", "--select", "stg_files__daily_bars"], url)
+    assert analyze_counts(url) == untouched | {"raw_files.daily_bars": 1}
+
+    run_dbt(["run", "--select", "stg_files__daily_bars"], url)  # nothing changed since
+    assert analyze_counts(url) == untouched | {"raw_files.daily_bars": 1}
