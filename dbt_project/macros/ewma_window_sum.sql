@@ -15,8 +15,8 @@
     (R[i - lag] - R[i - lag - window]) * 2^(-i/h). Older terms are exponentially smaller,
     so the difference loses no precision. With half_life = none the weights are all 1.
     R[i - k] is the row k sessions back in `by_security` (lag); with sparse = true the rows
-    need not be consecutive, and it is the row whose session_index is k less, found through
-    the window `sessions_back_<k>` that sessions_back_windows declares.
+    need not be consecutive, and it is the row whose session_index is k less, which the
+    model has joined and pivoted into the column `<running>_back_<k>` (sessions_back_values).
 #}
 {% macro ewma_term(expression, half_life=none) -%}
     ({{ expression }})
@@ -38,19 +38,22 @@
     {%- if sessions == 0 -%}
         {{ column }}
     {%- elif sparse -%}
-        first_value({{ column }}) over sessions_back_{{ sessions }}
+        {{ column }}_back_{{ sessions }}
     {%- else -%}
         lag({{ column }}, {{ sessions }}) over by_security
     {%- endif -%}
 {%- endmacro %}
 
-{# The named windows of session_back(..., sparse=true), one per distance in sessions, each
-   after a comma (they follow the window `by_security`). #}
-{% macro sessions_back_windows(distances) -%}
-    {%- for sessions in distances %},
-        sessions_back_{{ sessions }} as (
-            partition by security_id order by session_index
-            range between {{ sessions }} preceding and {{ sessions }} preceding
-        )
+{# The select list of session_back(..., sparse=true)'s values: for each running-sum column and
+   each distance in sessions, the column of the `back` row that many sessions before the
+   `new_sessions` row (to be grouped by the new row; null when there is none). #}
+{% macro sessions_back_values(columns, distances) -%}
+    {%- for column in columns %}
+        {%- set last_column = loop.last %}
+        {%- for sessions in distances %}
+            max(back.{{ column }}) filter (
+                where new_sessions.session_index - back.session_index = {{ sessions }}
+            ) as {{ column }}_back_{{ sessions }}{{ '' if last_column and loop.last else ',' }}
+        {%- endfor %}
     {%- endfor %}
 {%- endmacro %}
