@@ -156,8 +156,8 @@ new_sessions as (
 
     sessions_back as (
         select
-            new_sessions.security_id,
-            new_sessions.session_index,
+            new_sessions.security_id as for_security_id,
+            new_sessions.session_index as for_session_index,
             {{ sessions_back_values(running_sums | map(attribute=0) | list, distances) }}
         from new_sessions
         inner join lookback as back
@@ -171,9 +171,9 @@ new_sessions as (
 
 window_sums as (
     select
-        security_id,
-        trade_date,
-        market_cap_usd,
+        new_sessions.security_id,
+        new_sessions.trade_date,
+        new_sessions.market_cap_usd,
         {{ ewma_window_sum('run_count_paired', window=252, sparse=sparse) }} as count_paired,
         {{ ewma_window_sum('run_sw', 63, 252, sparse=sparse) }} as sw,
         {{ ewma_window_sum('run_sx', 63, 252, sparse=sparse) }} as sx,
@@ -201,13 +201,18 @@ window_sums as (
         {{ ewma_window_sum('run_turnover', window=63, sparse=sparse) }} as turnover_3m,
         {{ ewma_window_sum('run_turnover', window=252, sparse=sparse) }} as turnover_12m,
         {{ running_sums | map(attribute=0) | join(', ') }},
-        session_index
-    from new_sessions
+        new_sessions.session_index
     {%- if sparse %}
-        left join sessions_back using (security_id, session_index)
+        from new_sessions
+        left join sessions_back
+            on
+                new_sessions.security_id = sessions_back.for_security_id
+                and new_sessions.session_index = sessions_back.for_session_index
     {%- else %}
-        window by_security as (partition by security_id order by session_index)
+        from new_sessions
     {%- endif %}
+    {#- lag() reads consecutive rows in a full build; a --since build reads sessions_back #}
+    window by_security as (partition by security_id order by session_index)
 ),
 
 regression as (
