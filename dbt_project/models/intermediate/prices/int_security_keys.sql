@@ -1,10 +1,15 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    post_hook='analyze {{ this }}',
+) }}
 {#
     Which security each source identifier belongs to. A company known to EDGAR is one security
     (keyed by CIK); a ticker listed in its submissions header maps to it; any other traded
     symbol becomes a security of its own. security_id is derived from the key, so it is
     stable across rebuilds. A table, not a view: four models read it (the bar files' symbols
-    come from stg_files__bar_symbols, a skip scan of the raw table's key).
+    come from stg_files__bar_symbols, a skip scan of the raw table's key). Every build rebuilds
+    it whole and analyzes it: without statistics the models joining it planned nested loops
+    over guessed row counts (securities: 0.5 s instead of 0.1 at 3,000 securities).
     Grain: one row per identifier_type and identifier_value.
 #}
 with

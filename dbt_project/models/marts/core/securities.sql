@@ -6,7 +6,9 @@
 #}
 with
 
-security_keys as (
+{# read twice: inlined, so that the planner sees the table's statistics, where a materialized
+   CTE's grouped rows are guessed at 200 #}
+security_keys as not materialized (
     select * from {{ ref('int_security_keys') }}
 ),
 
@@ -42,6 +44,21 @@ ff49 as (
     select * from {{ ref('ff49_sic_ranges') }}
 ),
 
+{# each SIC code's industries, matched to the ranges once per code, not once per company #}
+industries as (
+    select
+        sic_codes.sic_code,
+        ff12.ff12_industry_number,
+        ff12.ff12_industry_code,
+        ff49.ff49_industry_number,
+        ff49.ff49_industry_code
+    from (select distinct latest_companies.sic_code from latest_companies) as sic_codes
+    left join ff12
+        on sic_codes.sic_code between ff12.sic_code_from and ff12.sic_code_to
+    left join ff49
+        on sic_codes.sic_code between ff49.sic_code_from and ff49.sic_code_to
+),
+
 securities as (
     select distinct
         security_id,
@@ -72,16 +89,13 @@ select
     coalesce(latest_companies.tickers[1], identifiers.ticker) as ticker,
     coalesce(latest_companies.entity_name, latest_contracts.long_name, identifiers.ticker)
         as security_name,
-    coalesce(ff12.ff12_industry_number, 12) as ff12_industry_number,
-    coalesce(ff12.ff12_industry_code, 'Other') as ff12_industry_code,
-    coalesce(ff49.ff49_industry_number, 49) as ff49_industry_number,
-    coalesce(ff49.ff49_industry_code, 'Other') as ff49_industry_code,
+    coalesce(industries.ff12_industry_number, 12) as ff12_industry_number,
+    coalesce(industries.ff12_industry_code, 'Other') as ff12_industry_code,
+    coalesce(industries.ff49_industry_number, 49) as ff49_industry_number,
+    coalesce(industries.ff49_industry_code, 'Other') as ff49_industry_code,
     coalesce(latest_contracts.currency, 'USD') as currency
 from securities
 inner join identifiers on securities.security_id = identifiers.security_id
 left join latest_companies on identifiers.cik = latest_companies.cik
 left join latest_contracts on identifiers.ib_con_id = latest_contracts.ib_con_id
-left join ff12
-    on latest_companies.sic_code between ff12.sic_code_from and ff12.sic_code_to
-left join ff49
-    on latest_companies.sic_code between ff49.sic_code_from and ff49.sic_code_to
+left join industries on latest_companies.sic_code = industries.sic_code
