@@ -109,7 +109,7 @@ def fit_cross_section(
     sqrt_weight = np.sqrt(np.sqrt(market_cap[used]))
     weighted_returns = returns[used] * sqrt_weight
     weighted_design = (design @ transform) * sqrt_weight[:, None]
-    q, r = np.linalg.qr(weighted_design)
+    r = np.linalg.qr(weighted_design, mode="r")
     dependent = _dependent_columns(r)
     if dependent.any():
         # A style that the country, industries and earlier styles already span that day (one
@@ -123,10 +123,10 @@ def fit_cross_section(
         if count_observations <= n_free:
             return _no_fit(n_factors, n_rows, count_observations)
         weighted_design = (design @ transform) * sqrt_weight[:, None]
-        q, r = np.linalg.qr(weighted_design)
+        r = np.linalg.qr(weighted_design, mode="r")
     dropped = np.asarray(~transform.any(axis=1))  # numpy 2.4 stubs: any(axis) may be a bool
     dropped[: 1 + n_industries] = False
-    free_returns = np.linalg.solve(r, q.T @ weighted_returns)
+    free_returns = _least_squares_from_r(r, weighted_design, weighted_returns)
     factor_returns = transform @ free_returns
     weighted_residuals = weighted_returns - weighted_design @ free_returns
 
@@ -144,10 +144,17 @@ def fit_cross_section(
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stats = factor_returns / standard_errors
 
+    # each row's explained return, country + its industry + styles, without the design matrix
+    fitted = np.nan_to_num(factor_returns)
+    explained = (
+        fitted[0]
+        + fitted[1 + industry[complete]]
+        + style_exposures[complete] @ fitted[1 + n_industries :]
+    )
     residuals = np.full(n_rows, np.nan)
-    explained = _design(industry[complete], style_exposures[complete], n_industries)
-    residuals[complete] = returns[complete] - explained @ np.nan_to_num(factor_returns)
-    residuals[complete & ~np.isin(industry, present)] = np.nan
+    residuals[complete] = np.where(
+        industry_cap[industry[complete]] > 0, returns[complete] - explained, np.nan
+    )
 
     regression_weight = sqrt_weight**2
     mean_return = np.average(returns[used], weights=regression_weight)
@@ -156,6 +163,23 @@ def fit_cross_section(
     return CrossSectionFit(
         factor_returns, standard_errors, t_stats, float(r_squared), count_observations, residuals
     )
+
+
+def _least_squares_from_r(r: FloatArray, design: FloatArray, target: FloatArray) -> FloatArray:
+    """argmin ||design @ x - target|| from the triangular factor R of design = QR alone.
+
+    R'R x = design' target, then one step of refinement on its residual: Bjorck's corrected
+    semi-normal equations, as accurate as solving R x = Q' target for a design of full column
+    rank. Q (n x k) is never formed: forming it cost three quarters of the regression's time.
+    """
+    solution = _solve_normal_equations(r, design.T @ target)
+    solution += _solve_normal_equations(r, design.T @ (target - design @ solution))
+    return solution
+
+
+def _solve_normal_equations(r: FloatArray, right_hand_side: FloatArray) -> FloatArray:
+    """x with R'R x = right_hand_side."""
+    return np.linalg.solve(r, np.linalg.solve(r.T, right_hand_side))
 
 
 def _dependent_columns(r: FloatArray) -> BoolArray:
@@ -197,9 +221,11 @@ def _check_shapes(
 
 def _design(industry: IntArray, style_exposures: FloatArray, n_industries: int) -> FloatArray:
     """Full exposure matrix: country, industry dummies, styles."""
-    dummies = (industry[:, None] == np.arange(n_industries)[None, :]).astype(np.float64)
-    country = np.ones((industry.size, 1))
-    return np.hstack([country, dummies, style_exposures])
+    design = np.zeros((industry.size, 1 + n_industries + style_exposures.shape[1]))
+    design[:, 0] = 1.0
+    design[np.arange(industry.size), 1 + industry] = 1.0
+    design[:, 1 + n_industries :] = style_exposures
+    return design
 
 
 def _constraint_transform(
