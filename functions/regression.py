@@ -12,6 +12,7 @@ weights multiply rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def fit_cross_section(
     sqrt_weight = np.sqrt(np.sqrt(market_cap[used]))
     weighted_returns = returns[used] * sqrt_weight
     weighted_design = (design @ transform) * sqrt_weight[:, None]
-    r = np.linalg.qr(weighted_design, mode="r")
+    r = _r_factor(weighted_design)
     dependent = _dependent_columns(r)
     if dependent.any():
         # A style that the country, industries and earlier styles already span that day (one
@@ -123,7 +124,7 @@ def fit_cross_section(
         if count_observations <= n_free:
             return _no_fit(n_factors, n_rows, count_observations)
         weighted_design = (design @ transform) * sqrt_weight[:, None]
-        r = np.linalg.qr(weighted_design, mode="r")
+        r = _r_factor(weighted_design)
     dropped = np.asarray(~transform.any(axis=1))  # numpy 2.4 stubs: any(axis) may be a bool
     dropped[: 1 + n_industries] = False
     free_returns = _least_squares_from_r(r, weighted_design, weighted_returns)
@@ -163,6 +164,12 @@ def fit_cross_section(
     return CrossSectionFit(
         factor_returns, standard_errors, t_stats, float(r_squared), count_observations, residuals
     )
+
+
+def _r_factor(matrix: FloatArray) -> FloatArray:
+    """The triangular R of matrix = QR, without forming Q."""
+    # numpy's stubs type every mode's result as the (Q, R) pair; mode "r" returns R alone
+    return cast("FloatArray", np.linalg.qr(matrix, mode="r"))
 
 
 def _least_squares_from_r(r: FloatArray, design: FloatArray, target: FloatArray) -> FloatArray:
