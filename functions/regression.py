@@ -108,9 +108,9 @@ def fit_cross_section(
     transform = _constraint_transform(industry_cap, present, n_industries, n_styles)
     design = _design(industry[used], style_exposures[used], n_industries)
     sqrt_weight = np.sqrt(np.sqrt(market_cap[used]))
-    weighted_returns = returns[used] * sqrt_weight
-    weighted_design = (design @ transform) * sqrt_weight[:, None]
-    r = _r_factor(weighted_design)
+    r, projected_returns, residual_norm = _weighted_qr(
+        design @ transform, returns[used], sqrt_weight
+    )
     dependent = _dependent_columns(r)
     if dependent.any():
         # A style that the country, industries and earlier styles already span that day (one
@@ -123,16 +123,17 @@ def fit_cross_section(
         n_free = transform.shape[1]
         if count_observations <= n_free:
             return _no_fit(n_factors, n_rows, count_observations)
-        weighted_design = (design @ transform) * sqrt_weight[:, None]
-        r = _r_factor(weighted_design)
+        r, projected_returns, residual_norm = _weighted_qr(
+            design @ transform, returns[used], sqrt_weight
+        )
     dropped = np.asarray(~transform.any(axis=1))  # numpy 2.4 stubs: any(axis) may be a bool
     dropped[: 1 + n_industries] = False
-    free_returns = _least_squares_from_r(r, weighted_design, weighted_returns)
+    free_returns = np.linalg.solve(r, projected_returns)
     factor_returns = transform @ free_returns
-    weighted_residuals = weighted_returns - weighted_design @ free_returns
+    residual_sum_of_squares = residual_norm**2
 
     r_inverse = np.linalg.inv(r)
-    residual_variance = weighted_residuals @ weighted_residuals / (count_observations - n_free)
+    residual_variance = residual_sum_of_squares / (count_observations - n_free)
     free_covariance = residual_variance * (r_inverse @ r_inverse.T)
     factor_variance = np.einsum("ij,jk,ik->i", transform, free_covariance, transform)
     standard_errors = np.sqrt(np.maximum(factor_variance, 0.0))
@@ -160,33 +161,30 @@ def fit_cross_section(
     regression_weight = sqrt_weight**2
     mean_return = np.average(returns[used], weights=regression_weight)
     total = regression_weight @ (returns[used] - mean_return) ** 2
-    r_squared = 1.0 - (weighted_residuals @ weighted_residuals) / total if total > 0 else np.nan
+    r_squared = 1.0 - residual_sum_of_squares / total if total > 0 else np.nan
     return CrossSectionFit(
         factor_returns, standard_errors, t_stats, float(r_squared), count_observations, residuals
     )
 
 
-def _r_factor(matrix: FloatArray) -> FloatArray:
-    """The triangular R of matrix = QR, without forming Q."""
-    # numpy's stubs type every mode's result as the (Q, R) pair; mode "r" returns R alone
-    return cast("FloatArray", np.linalg.qr(matrix, mode="r"))
+def _weighted_qr(
+    design: FloatArray, target: FloatArray, row_weights: FloatArray
+) -> tuple[FloatArray, FloatArray, float]:
+    """R, Q' target and the residual norm of the least-squares fit of target on design, all
+    rows multiplied by row_weights, from the triangular factor of [design | target] alone.
 
-
-def _least_squares_from_r(r: FloatArray, design: FloatArray, target: FloatArray) -> FloatArray:
-    """argmin ||design @ x - target|| from the triangular factor R of design = QR alone.
-
-    R'R x = design' target, then one step of refinement on its residual: Bjorck's corrected
-    semi-normal equations, as accurate as solving R x = Q' target for a design of full column
-    rank. Q (n x k) is never formed: forming it cost three quarters of the regression's time.
+    Its first columns are the R of the design, its last column Q' target above the residual
+    norm: the regression solves R x = Q' target as a full QR would, without forming Q (an
+    n x k matrix whose construction was three quarters of the regression's time).
     """
-    solution = _solve_normal_equations(r, design.T @ target)
-    solution += _solve_normal_equations(r, design.T @ (target - design @ solution))
-    return solution
-
-
-def _solve_normal_equations(r: FloatArray, right_hand_side: FloatArray) -> FloatArray:
-    """x with R'R x = right_hand_side."""
-    return np.linalg.solve(r, np.linalg.solve(r.T, right_hand_side))
+    n_columns = design.shape[1]
+    augmented = np.empty((design.shape[0], n_columns + 1))
+    augmented[:, :n_columns] = design
+    augmented[:, n_columns] = target
+    augmented *= row_weights[:, None]
+    # numpy's stubs type every mode's result as the (Q, R) pair; mode "r" returns R alone
+    r = cast("FloatArray", np.linalg.qr(augmented, mode="r"))
+    return r[:n_columns, :n_columns], r[:n_columns, n_columns], float(abs(r[n_columns, n_columns]))
 
 
 def _dependent_columns(r: FloatArray) -> BoolArray:
