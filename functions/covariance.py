@@ -79,6 +79,22 @@ def newey_west_covariance_history(returns: FloatArray, half_life: float, lags: i
     return history
 
 
+def _correlation_of(covariance: FloatArray) -> FloatArray:
+    """The correlations of a Newey-West covariance, within [-1, 1]; a factor whose variance is
+    not positive (few, negatively autocorrelated returns can make the lag terms outweigh it)
+    gets none: dividing by its variance floored at 1e-300 gave correlations of 1e+295, on
+    which the eigendecomposition did not converge."""
+    variances = np.diag(covariance)
+    positive = variances > 0
+    scale = np.sqrt(np.where(positive, variances, 1.0))
+    correlation = np.nan_to_num(covariance / np.outer(scale, scale))
+    correlation[~positive, :] = 0.0
+    correlation[:, ~positive] = 0.0
+    np.clip(correlation, -1.0, 1.0, out=correlation)
+    np.fill_diagonal(correlation, 1.0)
+    return correlation
+
+
 def _nearest_correlation(correlation: FloatArray) -> FloatArray:
     """Clip negative eigenvalues and rescale to a unit diagonal (a PSD correlation matrix)."""
     eigenvalues, eigenvectors = np.linalg.eigh((correlation + correlation.T) / 2)
@@ -190,10 +206,7 @@ def factor_covariance_history(
         if alive.size == 0:
             continue
         sigma = np.sqrt(np.maximum(np.diag(volatility[t])[alive], 0.0))
-        block = correlation[t][np.ix_(alive, alive)]
-        scale = np.sqrt(np.maximum(np.diag(block), 1e-300))
-        rho = np.nan_to_num(block / np.outer(scale, scale))
-        np.fill_diagonal(rho, 1.0)
+        rho = _correlation_of(correlation[t][np.ix_(alive, alive)])
         base = np.outer(sigma, sigma) * _nearest_correlation(rho)
         forecast_volatility[t, alive] = sigma
         if output_rows is None or output_rows[t]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from factor_engine.functions._arrays import FloatArray
@@ -64,6 +64,8 @@ def test_eigenfactor_adjustment_raises_the_smallest_eigenfactors_most() -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_factors=st.integers(2, 7), gaps=st.booleans())
+# found by hypothesis: a factor's Newey-West variance came out negative, its correlations 1e+295
+@example(seed=217, n_factors=6, gaps=True)
 def test_forecasts_are_symmetric_positive_semi_definite(
     seed: int, n_factors: int, *, gaps: bool
 ) -> None:
