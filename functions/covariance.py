@@ -87,7 +87,7 @@ def _correlation_of(covariance: FloatArray) -> FloatArray:
     variances = np.diag(covariance)
     positive = variances > 0
     scale = np.sqrt(np.where(positive, variances, 1.0))
-    correlation = np.nan_to_num(covariance / np.outer(scale, scale))
+    correlation: FloatArray = np.nan_to_num(covariance / np.outer(scale, scale))
     correlation[~positive, :] = 0.0
     correlation[:, ~positive] = 0.0
     np.clip(correlation, -1.0, 1.0, out=correlation)
