@@ -194,10 +194,21 @@ def read_panel(
     industries = frames["industries"].filter(pl.col("security_id").is_in(security_ids))
     industry_codes = tuple(sorted(industries["industry_code"].drop_nulls().unique().to_list()))
     industry_lookup = dict(zip(industries["security_id"], industries["industry_code"], strict=True))
+    # the session after each date: what a forecast made at its close is for, and the session
+    # whose return the date's exposures explain
+    return_dates = (
+        (
+            pl.DataFrame({"as_of_date": dates.astype("datetime64[D]")})
+            .join(frames["sessions"], on="as_of_date", how="left")
+            .sort("as_of_date")  # the order of `dates`, which are unique
+        )["return_date"]
+        .to_numpy()
+        .astype("datetime64[D]")
+    )
     panel = Panel(
         dates=dates.astype("datetime64[D]"),
         security_ids=security_ids.astype(np.int64),
-        returns=_next_returns(frames["returns"], dates, security_ids, has_exposures),
+        returns=_next_returns(frames["returns"], return_dates, security_ids, has_exposures),
         market_cap=dense(exposures["market_cap_usd"].to_numpy()),
         in_estimation_universe=dense(exposures["is_in_estimation_universe"].to_numpy(), 0.0).astype(
             bool
@@ -213,23 +224,22 @@ def read_panel(
         industry_codes=_industry_factor_codes(config.industry_scheme, industry_codes),
         style_codes=tuple(styles),
     )
-    return_dates = (
-        pl.DataFrame({"as_of_date": dates.astype("datetime64[D]")})
-        .join(frames["sessions"], on="as_of_date", how="left")
-        .sort("as_of_date")  # the order of `dates`, which are unique
-    )
-    return panel, return_dates["return_date"].to_numpy().astype("datetime64[D]")
+    return panel, return_dates
 
 
 def _next_returns(
-    returns: pl.DataFrame, dates: DateArray, security_ids: IntArray, has_exposures: BoolArray
+    returns: pl.DataFrame,
+    return_dates: DateArray,
+    security_ids: IntArray,
+    has_exposures: BoolArray,
 ) -> FloatArray:
-    """Each security's return over the session after each date, where it has exposures."""
-    as_of = returns["as_of_date"].to_numpy()
+    """Each security's return over the session after each date (return_dates, ascending, NaT
+    after the last session), where it has exposures at that date."""
+    earned_on = returns["return_date"].to_numpy().astype("datetime64[D]")
     security = returns["security_id"].to_numpy()
-    date_rows = np.clip(np.searchsorted(dates, as_of), 0, dates.size - 1)
+    date_rows = np.clip(np.searchsorted(return_dates, earned_on), 0, return_dates.size - 1)
     security_columns = np.clip(np.searchsorted(security_ids, security), 0, security_ids.size - 1)
-    in_panel = (dates[date_rows] == as_of) & (security_ids[security_columns] == security)
+    in_panel = (return_dates[date_rows] == earned_on) & (security_ids[security_columns] == security)
     array = np.full(has_exposures.shape, np.nan)
     array[date_rows[in_panel], security_columns[in_panel]] = returns["return_1d"].to_numpy()[
         in_panel

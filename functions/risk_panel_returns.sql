@@ -1,13 +1,11 @@
--- The return each security earned over the session after as_of_date: its daily return keyed
--- by the calendar session before it (no row where the security has no bar that session), for
--- as_of_date from first_date on (a placeholder filled by psycopg.sql). The model places these
--- beside the exposures by index: a join on the server would hash every daily price
--- (bench/RESULTS.md).
+-- Each security's daily return, keyed by the session it was earned in (no row where the
+-- security has no bar that session), for the sessions after first_date (a placeholder filled by
+-- psycopg.sql). The model places each beside the exposures of the session before, which the
+-- sessions query names: a join with the calendar here cost the server a third of this query
+-- (bench/RESULTS.md), and a range of trade_date reads only the window, by its index.
 select
-    calendar.previous_trade_date as as_of_date,
-    prices.security_id,
-    prices.return_1d
-from marts.daily_prices as prices
-inner join marts.trading_calendar as calendar
-    on prices.trade_date = calendar.trade_date
-where calendar.previous_trade_date >= {first_date}
+    trade_date as return_date,
+    security_id,
+    return_1d
+from marts.daily_prices
+where trade_date > {first_date}
