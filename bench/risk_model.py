@@ -35,7 +35,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import psycopg
 from psycopg import sql
@@ -48,8 +47,8 @@ from synthetic_market import generate
 from factor_engine.core.build import build
 from factor_engine.core.pipeline import run_risk
 from factor_engine.functions.jobs import read_panel
+from factor_engine.functions.model import cross_section_history
 from factor_engine.functions.model_config import preset
-from factor_engine.functions.regression import fit_cross_section
 
 THREE_STYLES = ("size", "book_to_price", "momentum")
 
@@ -97,17 +96,8 @@ def our_factor_returns(url: str, days: int) -> tuple[float, float]:
     panel, _ = read_panel(url, config, first_date=first_regression_date(url, days))
     read = time.perf_counter() - started
     started = time.perf_counter()
-    present = panel.present & np.isfinite(panel.returns)
-    for t in range(max(0, panel.dates.size - days - 1), panel.dates.size - 1):
-        rows = np.flatnonzero(present[t])
-        fit_cross_section(
-            panel.returns[t, rows],
-            panel.styles[t, rows],
-            panel.industry[rows],
-            panel.market_cap[t, rows],
-            panel.in_estimation_universe[t, rows],
-            len(panel.industry_codes),
-        )
+    # the model's own loop: one regression per date, each but the last (no next session)
+    cross_section_history(panel)
     return read, time.perf_counter() - started
 
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
 from factor_engine.functions.covariance import factor_covariance_history
@@ -35,7 +36,16 @@ from factor_engine.functions.validation import (
     summarise_bias,
 )
 
-__all__ = ["Panel", "RiskModel", "Track", "ValidationFamily", "estimate_risk_model", "untracked"]
+__all__ = [
+    "CrossSectionHistory",
+    "Panel",
+    "RiskModel",
+    "Track",
+    "ValidationFamily",
+    "cross_section_history",
+    "estimate_risk_model",
+    "untracked",
+]
 
 
 _RANDOM_PORTFOLIOS = 100
@@ -104,7 +114,7 @@ def estimate_risk_model(
     month_ends = _month_end_rows(panel.dates)
     wanted[month_ends] = True
 
-    fits = _regressions(panel, track)
+    fits = cross_section_history(panel, track)
     factor_codes, kept = _factor_codes(panel)
     factor_returns = fits.factor_returns[:, kept]
 
@@ -144,7 +154,9 @@ def estimate_risk_model(
     return model
 
 
-class _Regressions(NamedTuple):
+class CrossSectionHistory(NamedTuple):
+    """Each date's regression on the panel's grid (NaN where none ran)."""
+
     factor_returns: FloatArray  # (T, all factors incl. a catch-all industry)
     standard_errors: FloatArray
     t_stats: FloatArray
@@ -161,7 +173,9 @@ class _SpecificRisk(NamedTuple):
     blend_weight: FloatArray
 
 
-def _regressions(panel: Panel, track: Track) -> _Regressions:
+def cross_section_history(panel: Panel, track: Track = untracked) -> CrossSectionHistory:
+    """The factor returns of every date of the panel, one constrained regression each, of the
+    next session's returns on the date's exposures."""
     n_dates, n_securities = panel.returns.shape
     n_industries = len(panel.industry_codes)
     n_factors = 1 + n_industries + len(panel.style_codes)
@@ -172,26 +186,31 @@ def _regressions(panel: Panel, track: Track) -> _Regressions:
     counts = np.zeros(n_dates, np.int64)
     residuals = np.full((n_dates, n_securities), np.nan)
     present = panel.present
-    for t in track(range(n_dates), "factor returns", n_dates):
-        rows = np.flatnonzero(present[t] & np.isfinite(panel.returns[t]))
-        if rows.size == 0:
-            continue
-        fit = fit_cross_section(
-            panel.returns[t, rows],
-            panel.styles[t, rows],
-            panel.industry[rows],
-            panel.market_cap[t, rows],
-            panel.in_estimation_universe[t, rows],
-            n_industries,
-        )
-        factor_returns[t], standard_errors[t], t_stats[t] = (
-            fit.factor_returns,
-            fit.standard_errors,
-            fit.t_stats,
-        )
-        r_squared[t], counts[t] = fit.r_squared, fit.count_observations
-        residuals[t, rows] = fit.residuals
-    return _Regressions(factor_returns, standard_errors, t_stats, r_squared, counts, residuals)
+    # one BLAS thread: for a 3,000 x 16 QR, OpenBLAS's threads cost more than they save (0.9 ->
+    # 0.2 ms each on two cores, bench/RESULTS.md)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for t in track(range(n_dates), "factor returns", n_dates):
+            rows = np.flatnonzero(present[t] & np.isfinite(panel.returns[t]))
+            if rows.size == 0:
+                continue
+            fit = fit_cross_section(
+                panel.returns[t, rows],
+                panel.styles[t, rows],
+                panel.industry[rows],
+                panel.market_cap[t, rows],
+                panel.in_estimation_universe[t, rows],
+                n_industries,
+            )
+            factor_returns[t], standard_errors[t], t_stats[t] = (
+                fit.factor_returns,
+                fit.standard_errors,
+                fit.t_stats,
+            )
+            r_squared[t], counts[t] = fit.r_squared, fit.count_observations
+            residuals[t, rows] = fit.residuals
+    return CrossSectionHistory(
+        factor_returns, standard_errors, t_stats, r_squared, counts, residuals
+    )
 
 
 def _factor_codes(panel: Panel) -> tuple[tuple[str, ...], IntArray]:

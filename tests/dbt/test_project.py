@@ -115,7 +115,7 @@ def test_a_build_first_analyzes_the_raw_tables_a_load_changed(
     url = migrated_database_url
     load_bar_files(url, [project_root() / "sample_data" / "prices"], show_progress=False)
     wait_for_changed_rows_counted(url, "raw_files.daily_bars")
-    untouched = {table: 0 for table in analyze_counts(url)}
+    untouched = dict.fromkeys(analyze_counts(url), 0)
 
     run_dbt(["run", "--select", "stg_files__daily_bars"], url)
     assert analyze_counts(url) == untouched | {"raw_files.daily_bars": 1}
