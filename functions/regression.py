@@ -175,7 +175,7 @@ def _weighted_qr(
 
     Its first columns are the R of the design, its last column Q' target above the residual
     norm: the regression solves R x = Q' target as a full QR would, without forming Q (an
-    n x k matrix whose construction was three quarters of the regression's time).
+    n x k matrix whose construction took two thirds of numpy's QR at 3,000 x 15).
     """
     n_columns = design.shape[1]
     augmented = np.empty((design.shape[0], n_columns + 1))
