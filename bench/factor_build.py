@@ -8,10 +8,10 @@ incremental build after one more session of bars lands (`build --since <that day
 days in a row, in this process (dbt imported once, as `factor-engine run` chains load, build and
 risk), then for a fourth day the command `factor-engine build --since <that day>` from a fresh
 shell (its wall clock includes starting Python and importing dbt, about 2 s). Before the first
-day, a CHECKPOINT: the full build leaves gigabytes to be written out, and a daily build does
-not run while that happens. Targets (issue #4): full < 5 min, incremental < 5 s on the 2-core
-machines. Peak memory is the Python process's (dbt runs in-process); the server's own memory
-is not included.
+day, a CHECKPOINT, so that no day's build meets the full build's writes still being flushed
+(a daily build runs long after any full build). Targets (issue #4): full < 5 min, incremental
+< 5 s on the 2-core machines. Peak memory is the Python process's (dbt runs in-process); the
+server's own memory is not included.
 """
 
 from __future__ import annotations

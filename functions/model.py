@@ -186,8 +186,8 @@ def cross_section_history(panel: Panel, track: Track = untracked) -> CrossSectio
     counts = np.zeros(n_dates, np.int64)
     residuals = np.full((n_dates, n_securities), np.nan)
     present = panel.present
-    # one BLAS thread: for a 3,000 x 16 QR, OpenBLAS's threads cost more than they save (0.9 ->
-    # 0.2 ms each on two cores, bench/RESULTS.md)
+    # one BLAS thread: for QRs of 3,000 x 16, OpenBLAS's threads cost more than they save (252
+    # days of the benchmark's market 0.39 -> 0.23 s on two cores, bench/RESULTS.md)
     with threadpool_limits(limits=1, user_api="blas"):
         for t in track(range(n_dates), "factor returns", n_dates):
             rows = np.flatnonzero(present[t] & np.isfinite(panel.returns[t]))
