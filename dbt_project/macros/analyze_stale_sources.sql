@@ -5,8 +5,9 @@
     server may run without it (these machines do: their conf.d/90-ci.conf turns it off) or not
     have come round yet after a load; a table without statistics is planned with default
     estimates (a date range is then a third of the table), and a --since build scanned all
-    3.8 M raw bars twice to read one day of them (bench/RESULTS.md). A TimescaleDB hypertable keeps its rows in chunks: the stale
-    chunks are analyzed. Returns the statements, empty when nothing is stale.
+    3.8 M raw bars twice to read one day of them (bench/RESULTS.md). A TimescaleDB hypertable
+    keeps its rows in chunks: the stale chunks are analyzed. Returns the statements, empty when
+    nothing is stale.
 #}
 {% macro analyze_stale_sources() %}
     {%- if not execute -%}
