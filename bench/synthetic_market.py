@@ -32,6 +32,10 @@ FLOW_CONCEPTS = {
     "capital_expenditure": "PaymentsToAcquirePropertyPlantAndEquipment",
     "dividends_paid": "PaymentsOfDividends",
 }
+# Filings and facts carry the loaded_at of a daily EDGAR load an hour after each acceptance, and
+# land in that order, as years of daily loads would have left them (a --since build finds the
+# new facts by loaded_at: int_fundamental_facts_known)
+LANDING_DELAY = dt.timedelta(hours=1)
 STOCK_CONCEPTS = {
     "total_assets": "Assets",
     "book_equity": "StockholdersEquity",
@@ -180,7 +184,8 @@ def _edgar(
                     continue
                 accession = f"{cik:010d}-{year % 100:02d}-{sequence:06d}"
                 form = "10-K" if quarter == 4 else "10-Q"
-                filings.append((cik, accession, form, accepted.date(), end, accepted))
+                landed = accepted + LANDING_DELAY
+                filings.append((cik, accession, form, accepted.date(), end, accepted, landed))
                 for prior in (0, 1):  # the period and its prior-year comparative
                     y = year - prior
                     start = dt.date(y, 1, 1)
@@ -207,6 +212,7 @@ def _edgar(
                                 year,
                                 form,
                                 accepted.date(),
+                                landed,
                             )
                         )
                 book = size * rng.uniform(0.3, 1.2)
@@ -230,6 +236,7 @@ def _edgar(
                             year,
                             form,
                             accepted.date(),
+                            landed,
                         )
                     )
                 shares *= 1 + rng.normal(0, 0.005)
@@ -246,6 +253,7 @@ def _edgar(
                         year,
                         form,
                         accepted.date(),
+                        landed,
                     )
                 )
     return (
@@ -269,9 +277,10 @@ def _edgar(
                 "filed_date": pl.Date,
                 "report_date": pl.Date,
                 "accepted_at": pl.Datetime("us", "UTC"),
+                "loaded_at": pl.Datetime("us", "UTC"),
             },
             orient="row",
-        ),
+        ).sort("loaded_at", maintain_order=True),
         pl.DataFrame(
             facts,
             schema={
@@ -286,9 +295,10 @@ def _edgar(
                 "fiscal_year": pl.Int32,
                 "form": pl.String,
                 "filed_date": pl.Date,
+                "loaded_at": pl.Datetime("us", "UTC"),
             },
             orient="row",
-        ),
+        ).sort("loaded_at", maintain_order=True),
     )
 
 

@@ -13,21 +13,12 @@
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set source_tables = [] -%}
-    {%- for source in graph.sources.values() -%}
-        {%- do source_tables.append(source.schema ~ '.' ~ source.identifier) -%}
-    {%- endfor -%}
     {%- set stale_query -%}
-        with source_tables as (
-            select to_regclass(name) as table_oid
-            from unnest(array['{{ source_tables | join("', '") }}']) as listed (name)
-        )
+        with {{ source_relations() }}
 
         select format('%I.%I', stats.schemaname, stats.relname) as table_name
-        from source_tables
-        left join pg_inherits on source_tables.table_oid = pg_inherits.inhparent
-        inner join pg_stat_user_tables as stats
-            on coalesce(pg_inherits.inhrelid, source_tables.table_oid) = stats.relid
+        from source_relations
+        inner join pg_stat_user_tables as stats on source_relations.relation_oid = stats.relid
         inner join pg_class on stats.relid = pg_class.oid
         where
             stats.n_mod_since_analyze

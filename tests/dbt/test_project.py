@@ -9,9 +9,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from login_roles import LoginRoleFactory
 
 from factor_engine.core.dbt import DbtError, dbt_environment, run_dbt
 from factor_engine.core.settings import project_root
+from factor_engine.loaders.edgar.load import load_bulk
 from factor_engine.loaders.files.load import load_bar_files
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
@@ -122,3 +124,40 @@ def test_a_build_first_analyzes_the_raw_tables_a_load_changed(
 
     run_dbt(["run", "--select", "stg_files__daily_bars"], url)  # nothing changed since
     assert analyze_counts(url) == untouched | {"raw_files.daily_bars": 1}
+
+
+def facts_pages_read_for_the_newest(url: str) -> int:
+    """Heap pages a read of the facts landed after now reads through their BRIN index on
+    loaded_at: none when every page is summarized, every unsummarized page otherwise."""
+    with psycopg.connect(url) as connection:
+        connection.execute("set enable_seqscan = off")
+        row = connection.execute(
+            "explain (analyze, format json)"
+            " select count(*) from raw_edgar.facts where loaded_at > now()"
+        ).fetchone()
+    assert row is not None
+    scan = row[0][0]["Plan"]["Plans"][0]
+    assert scan["Node Type"] == "Bitmap Heap Scan"
+    return int(scan.get("Lossy Heap Blocks", 0) + scan.get("Exact Heap Blocks", 0))
+
+
+def test_a_build_first_summarizes_the_pages_a_load_added_for_the_brin_indexes(
+    migrated_database_url: str,
+) -> None:
+    # a --since build finds the new EDGAR facts by loaded_at through a BRIN index, which reads
+    # every page it has not summarized, and these machines run without autovacuum to do it
+    url = migrated_database_url
+    load_bulk(url, [project_root() / "sample_data" / "edgar" / "companyfacts"], show_progress=False)
+    landed_pages = facts_pages_read_for_the_newest(url)
+    assert landed_pages > 100
+
+    transformers = LoginRoleFactory(url)
+    try:
+        # a transformer login builds but does not own the raw tables: the hook leaves them
+        run_dbt(["run", "--select", "stg_edgar__facts"], transformers("factor_transformer"))
+        assert facts_pages_read_for_the_newest(url) == landed_pages
+    finally:
+        transformers.drop_all()
+
+    run_dbt(["run", "--select", "stg_edgar__facts"], url)
+    assert facts_pages_read_for_the_newest(url) == 0

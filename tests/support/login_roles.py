@@ -29,6 +29,8 @@ class LoginRoleFactory:
         return url.render_as_string(hide_password=False)
 
     def drop_all(self) -> None:
+        """Drop the logins, and what they created in the test's database (a dbt run's schemas)."""
         with psycopg.connect(self._database_url, autocommit=True) as admin:
             for name in self._created:
+                admin.execute(sql.SQL("drop owned by {}").format(sql.Identifier(name)))
                 admin.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(name)))

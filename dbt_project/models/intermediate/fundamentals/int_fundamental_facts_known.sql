@@ -20,6 +20,19 @@
 #}
 with
 
+trading_days as (
+    select trade_date from {{ ref('trading_calendar') }}
+),
+{%- if is_since_build() %}
+
+    {# a fact known before the last session before `since` was usable before it #}
+    last_session_before_since as (
+        select coalesce(max(trading_days.trade_date), '-infinity'::date) as trade_date
+        from trading_days
+        where trading_days.trade_date < '{{ since_date() }}'::date
+    ),
+{%- endif %}
+
 facts as (
     select
         cik,
@@ -32,6 +45,21 @@ facts as (
         period_end_date,
         filed_date
     from {{ ref('stg_edgar__facts') }}
+    {%- if is_since_build() %}
+        {#
+            Only facts landed lately can be known from that session on: none lands before its
+            filing is accepted. The week back covers the facts dated by their filing date
+            (filing not landed), which is at most 4 days after the acceptance in the recorded
+            submissions, and loaded_at being its landing transaction's start. It reads only
+            the new pages through a BRIN index (migration 1dacada3df01), not every fact.
+        #}
+        where loaded_at >= (
+            select
+                (last_session_before_since.trade_date - 7)::timestamp
+                at time zone 'America/New_York'
+            from last_session_before_since
+        )
+    {%- endif %}
 ),
 
 concepts as (
@@ -52,10 +80,6 @@ filings as (
         min(known_date) as known_date
     from {{ ref('stg_edgar__filings') }}
     group by cik, accession_number
-),
-
-trading_days as (
-    select trade_date from {{ ref('trading_calendar') }}
 ),
 
 mapped as (
@@ -92,10 +116,8 @@ mapped as (
             facts.cik = filings.cik
             and facts.accession_number = filings.accession_number
     {%- if is_since_build() %}
-        {# a fact known before the last session before `since` was usable before it #}
         where coalesce(filings.known_date, facts.filed_date) >= (
-            select coalesce(max(trading_days.trade_date), '-infinity'::date) from trading_days
-            where trading_days.trade_date < '{{ since_date() }}'::date
+            select last_session_before_since.trade_date from last_session_before_since
         )
     {%- endif %}
 ),
