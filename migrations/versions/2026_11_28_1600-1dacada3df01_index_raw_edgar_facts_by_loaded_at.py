@@ -11,11 +11,11 @@ their filing date, some years after. What can is when a fact landed: no fact lan
 filing is accepted, so the new facts are the recently loaded ones
 (int_fundamental_facts_known). Facts are only ever appended, so loaded_at follows the rows'
 order on disk and a BRIN index, a few pages for millions of rows, finds them. A btree would
-serve the same reads but slowed the EDGAR bulk landing by 10% (bench/RESULTS.md); a BRIN
-index costs an insert next to nothing, but leaves the pages added since its last
+serve the same reads but slowed the EDGAR bulk landing by 12%; the BRIN index costs the COPY
+of the facts about 5% (bench/RESULTS.md, ADR 0017). It leaves the pages added since its last
 summarization unsummarized (every scan reads them) until a vacuum, or the build's on-run-start
-hook (macros/summarize_source_brin_indexes.sql), summarizes them. On a TimescaleDB hypertable
-the index is created on every chunk, as any other.
+hook (dbt_project/macros/summarize_source_brin_indexes.sql), summarizes them. On a TimescaleDB
+hypertable the index is created on every chunk, as any other.
 """
 
 from __future__ import annotations

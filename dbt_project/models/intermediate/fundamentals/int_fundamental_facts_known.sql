@@ -47,11 +47,11 @@ facts as (
     from {{ ref('stg_edgar__facts') }}
     {%- if is_since_build() %}
         {#
-            Only facts landed lately can be known from that session on: none lands before its
-            filing is accepted. The week back covers the facts dated by their filing date
-            (filing not landed), which is at most 4 days after the acceptance in the recorded
-            submissions, and loaded_at being its landing transaction's start. It reads only
-            the new pages through a BRIN index (migration 1dacada3df01), not every fact.
+            A fact known from that session on was landed since: none lands before its filing
+            is accepted (ADR 0017). A week earlier, to be safe: a fact whose filing is not
+            landed is dated by its filing date, up to 4 days after the acceptance in the
+            recorded submissions, and loaded_at is its landing transaction's start. A BRIN
+            index (migration 1dacada3df01) then reads the recent pages, not every fact.
         #}
         where loaded_at >= (
             select
