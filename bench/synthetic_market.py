@@ -3,8 +3,9 @@
 `generate(database_url, securities=3000, years=5, seed=7)` lands, for each security: a company
 (raw_edgar.companies: CIK, SIC, ticker), its quarterly 10-Qs and annual 10-Ks with acceptance
 times (raw_edgar.filings) and the XBRL facts they carry, as EDGAR reports them (year-to-date
-flows with prior-year comparatives, balance-sheet instants, cover-page share counts), and its
-daily bars (raw_files.daily_bars, dataset 'synthetic'). Returns follow a market, sector and
+flows with prior-year comparatives, balance-sheet instants, cover-page share counts), landed as
+daily loads would have landed them (an hour after each acceptance), and its daily bars
+(raw_files.daily_bars, dataset 'synthetic'). Returns follow a market, sector and
 idiosyncratic structure, so factor models have something to find. Russell-3000-sized by default.
 
 It is the input of bench/factor_build.py; it writes with COPY and is not part of the package.
