@@ -6,8 +6,9 @@
     have come round yet after a load; a table without statistics is planned with default
     estimates (a date range is then a third of the table), and a --since build scanned all
     3.8 M raw bars twice to read one day of them (bench/RESULTS.md). A TimescaleDB hypertable
-    keeps its rows in chunks: the stale chunks are analyzed. Returns the statements, empty when
-    nothing is stale.
+    keeps its rows in chunks: the stale chunks are analyzed. A table another session holds (a
+    vacuum, which analyzes it too) is skipped, so that the build does not wait behind it.
+    Returns the statements, empty when nothing is stale.
 #}
 {% macro analyze_stale_sources() %}
     {%- if not execute -%}
@@ -29,6 +30,6 @@
     {%- endset -%}
     {%- set stale = run_query(stale_query).columns[0].values() -%}
     {%- for table_name in stale %}
-        analyze {{ table_name }};
+        analyze (skip_locked) {{ table_name }};
     {%- endfor -%}
 {% endmacro %}

@@ -159,5 +159,14 @@ def test_a_build_first_summarizes_the_pages_a_load_added_for_the_brin_indexes(
     finally:
         transformers.drop_all()
 
+    with psycopg.connect(url) as vacuum_like:
+        # a session holding the table as a vacuum does: the hooks leave it rather than wait
+        vacuum_like.execute("lock table raw_edgar.facts in share update exclusive mode")
+        # failing, not hanging, if they waited
+        run_dbt(["run", "--select", "stg_edgar__facts"], url, settings={"lock_timeout": "5s"})
+        assert facts_pages_read_for_the_newest(url) == landed_pages
+        assert analyze_counts(url)["raw_edgar.facts"] == 0
+
     run_dbt(["run", "--select", "stg_edgar__facts"], url)
     assert facts_pages_read_for_the_newest(url) == 0
+    assert analyze_counts(url)["raw_edgar.facts"] == 1
