@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from databases import throwaway_database
+from physical_order import DAILY_TABLES, rows_before_an_earlier_date
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
@@ -346,3 +347,11 @@ def relations(url: str) -> list[tuple[str, str, str]]:
                 " order by 1, 2"
             ).fetchall()
         ]
+
+
+@pytest.mark.parametrize("table", DAILY_TABLES)
+def test_since_builds_append_the_daily_tables_in_date_order(
+    table: str, incremental_build: IncrementalBuild
+) -> None:
+    # each step appends weeks of sessions: in date order, as the full build wrote the rest
+    assert rows_before_an_earlier_date(incremental_build.url, table) == 0

@@ -113,9 +113,7 @@ left join shares
         and with_returns.trade_date >= shares.valid_from_date
         and with_returns.trade_date < shares.valid_to_date
         and shares.period_end_date >= with_returns.trade_date - 548
-{%- if not is_since_build() %}
-    {# rows in date order, as a --since build appends them: the daily build's reads of recent
-       sessions (the ESTU's 120 days, the rollups' live month) then find them on the last
-       pages, not on every page of a table written security by security #}
-    order by with_returns.trade_date, with_returns.security_id
-{%- endif %}
+{# rows in date order, also those a --since build appends: the daily build's reads of recent
+   sessions (the ESTU's 120 days, the rollups' live month) then find them on the last pages,
+   not on every page of a table written security by security #}
+order by with_returns.trade_date, with_returns.security_id
