@@ -74,34 +74,50 @@ raw_descriptors as (
         on prices.security_id = universe.security_id and prices.trade_date = universe.trade_date
 ),
 
-first_pass as (
+first_moments as (
     select
-        *,
+        trade_date,
     {%- for code in codes %}
-        {{ standardized(code, 'partition by trade_date') }} as {{ code }}_first_z
+        {{ cross_section_moments(code) }}
         {{- ',' if not loop.last }}
     {%- endfor %}
     from raw_descriptors
+    where is_in_estu
+    group by trade_date
 ),
 
 trimmed as (
     select
-        *,
+        raw_descriptors.*,
     {%- for code in codes %}
-        {{ clipped(code ~ '_first_z') }} as {{ code }}_trimmed
+        {{ clipped(standardized_by(code, 'first_moments')) }} as {{ code }}_trimmed
         {{- ',' if not loop.last }}
     {%- endfor %}
-    from first_pass
+    from raw_descriptors
+    left join first_moments on raw_descriptors.trade_date = first_moments.trade_date
+),
+
+second_moments as (
+    select
+        trade_date,
+    {%- for code in codes %}
+        {{ cross_section_moments(code ~ '_trimmed') }}
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from trimmed
+    where is_in_estu
+    group by trade_date
 )
 
 select
-    trade_date,
-    security_id,
-    market_cap_usd,
-    is_in_estu,
+    trimmed.trade_date,
+    trimmed.security_id,
+    trimmed.market_cap_usd,
+    trimmed.is_in_estu,
 {%- for code in codes %}
-    {{ code }},
-    {{ standardized(code ~ '_trimmed', 'partition by trade_date') }} as {{ code }}_z
+    trimmed.{{ code }},
+    {{ standardized_by(code ~ '_trimmed', 'second_moments') }} as {{ code }}_z
     {{- ',' if not loop.last }}
 {%- endfor %}
 from trimmed
+left join second_moments on trimmed.trade_date = second_moments.trade_date

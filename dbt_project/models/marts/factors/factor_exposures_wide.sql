@@ -25,10 +25,10 @@
     is_imputed. raw_value is the combined score before the final standardisation (a single
     present descriptor's raw value where the style has only that one).
     Exposures dated t use data known at t's close; the regression of (t, t+1] uses them.
-    The rows lie in date order (a full build's last window sorts them by date; a --since
-    build appends its sessions), so a BRIN index on trade_date lets a read of a window of
-    sessions (the risk model's) read only their pages, where the planner would otherwise scan
-    the whole table for a quarter of it.
+    The rows lie in date order (the build sorts them; a --since build appends its sessions),
+    so a BRIN index on trade_date lets a read of a window of sessions (the risk model's) read
+    only their pages, where the planner would otherwise scan the whole table for a quarter
+    of it.
     Grain: one row per trade_date and security_id.
 #}
 {%- set weights = style_descriptor_weights() %}
@@ -72,37 +72,50 @@ combined as (
     inner join securities on descriptors.security_id = securities.security_id
 ),
 
-restandardised as (
+style_moments as (
     select
-        *,
+        trade_date,
     {%- for style in weights %}
-        coalesce({{ style }}_single_raw_value, {{ style }}_score) as {{ style }}_raw_value,
-        {{ standardized(style ~ '_score', 'partition by trade_date') }} as {{ style }}_exposure
+        {{ cross_section_moments(style ~ '_score') }}
         {{- ',' if not loop.last }}
     {%- endfor %}
     from combined
+    where is_in_estu
+    group by trade_date
+),
+
+restandardised as (
+    select
+        combined.trade_date,
+        combined.security_id,
+        combined.market_cap_usd,
+        combined.is_in_estu,
+        combined.ff12_industry_code,
+    {%- for style in weights %}
+        coalesce({{ style }}_single_raw_value, {{ style }}_score) as {{ style }}_raw_value,
+        {{ standardized_by(style ~ '_score', 'style_moments') }} as {{ style }}_exposure
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from combined
+    left join style_moments on combined.trade_date = style_moments.trade_date
 ),
 
 size_regression_sums as (
     {# regression-weighted (sqrt cap) sums of the cube on size over the ESTU #}
     select
-        *,
-        size_exposure ^ 3 as nonlinear_size_raw_value,
-        count(size_exposure) filter (where is_in_estu) over by_date as size_count,
-        sum(sqrt(market_cap_usd)) filter (where is_in_estu and size_exposure is not null)
-            over by_date as sw,
-        sum(sqrt(market_cap_usd) * size_exposure) filter (where is_in_estu) over by_date as sx,
-        sum(sqrt(market_cap_usd) * size_exposure ^ 3) filter (where is_in_estu)
-            over by_date as sy,
-        sum(sqrt(market_cap_usd) * size_exposure ^ 2) filter (where is_in_estu)
-            over by_date as sxx,
-        sum(sqrt(market_cap_usd) * size_exposure ^ 4) filter (where is_in_estu)
-            over by_date as sxy
+        trade_date,
+        count(size_exposure) as size_count,
+        sum(sqrt(market_cap_usd)) filter (where size_exposure is not null) as sw,
+        sum(sqrt(market_cap_usd) * size_exposure) as sx,
+        sum(sqrt(market_cap_usd) * size_exposure ^ 3) as sy,
+        sum(sqrt(market_cap_usd) * size_exposure ^ 2) as sxx,
+        sum(sqrt(market_cap_usd) * size_exposure ^ 4) as sxy
     from restandardised
-    window by_date as (partition by trade_date)
+    where is_in_estu
+    group by trade_date
 ),
 
-size_slopes as (
+size_slopes as materialized (
     select
         *,
         case
@@ -111,67 +124,91 @@ size_slopes as (
     from size_regression_sums
 ),
 
-nonlinear_size_residuals as (
+{#
+    Non-linear size in steps computed where they are read (not materialized): a few
+    operations on a row of restandardised, which is stored once, and on its date's sums,
+    which are stored (materialized) so that they are computed once.
+#}
+nonlinear_size_residuals as not materialized (
     select
-        *,
-        nonlinear_size_raw_value
-        - (sy - size_slope * sx) / sw
-        - size_slope * size_exposure as nonlinear_size_residual
-    from size_slopes
+        restandardised.*,
+        restandardised.size_exposure ^ 3 as nonlinear_size_raw_value,
+        restandardised.size_exposure ^ 3
+        - (size_slopes.sy - size_slopes.size_slope * size_slopes.sx) / size_slopes.sw
+        - size_slopes.size_slope * restandardised.size_exposure as nonlinear_size_residual
+    from restandardised
+    left join size_slopes on restandardised.trade_date = size_slopes.trade_date
 ),
 
-nonlinear_size_standardised as (
+residual_moments as materialized (
     select
-        *,
-        {{ standardized('nonlinear_size_residual', 'partition by trade_date') }}
-            as nonlinear_size_first_z
+        trade_date,
+        {{ cross_section_moments('nonlinear_size_residual') }}
     from nonlinear_size_residuals
+    where is_in_estu
+    group by trade_date
 ),
 
-nonlinear_size_trimmed as (
+nonlinear_size_trimmed as not materialized (
     select
-        *,
-        {{ clipped('nonlinear_size_first_z') }} as nonlinear_size_trimmed
-    from nonlinear_size_standardised
+        nonlinear_size_residuals.*,
+        {{ clipped(standardized_by('nonlinear_size_residual', 'residual_moments')) }}
+            as nonlinear_size_trimmed
+    from nonlinear_size_residuals
+    left join residual_moments
+        on nonlinear_size_residuals.trade_date = residual_moments.trade_date
+),
+
+trimmed_moments as (
+    select
+        trade_date,
+        {{ cross_section_moments('nonlinear_size_trimmed') }}
+    from nonlinear_size_trimmed
+    where is_in_estu
+    group by trade_date
 ),
 
 all_styles as (
     select
-        *,
-        {{ standardized('nonlinear_size_trimmed', 'partition by trade_date') }}
+        nonlinear_size_trimmed.*,
+        {{ standardized_by('nonlinear_size_trimmed', 'trimmed_moments') }}
             as nonlinear_size_exposure
     from nonlinear_size_trimmed
+    left join trimmed_moments on nonlinear_size_trimmed.trade_date = trimmed_moments.trade_date
 ),
 
-imputed as (
+industry_means as (
+    {# each style's cap-weighted mean exposure over an industry's ESTU members that day #}
     select
-        *,
+        trade_date,
+        ff12_industry_code,
     {%- for style in styles %}
-        coalesce(
-            sum(market_cap_usd * {{ style }}_exposure) filter (where is_in_estu) over by_industry
-            / nullif(
-                sum(market_cap_usd) filter (
-                    where is_in_estu and {{ style }}_exposure is not null
-                ) over by_industry,
-                0
-            ),
-            0
-        ) as {{ style }}_industry_mean
+        sum(market_cap_usd * {{ style }}_exposure)
+        / nullif(sum(market_cap_usd) filter (where {{ style }}_exposure is not null), 0)
+            as {{ style }}_industry_mean
         {{- ',' if not loop.last }}
     {%- endfor %}
     from all_styles
-    window by_industry as (partition by trade_date, ff12_industry_code)
+    where is_in_estu
+    group by trade_date, ff12_industry_code
 )
 
 select
-    trade_date,
-    security_id,
-    market_cap_usd,
-    is_in_estu as is_in_estimation_universe,
+    all_styles.trade_date,
+    all_styles.security_id,
+    all_styles.market_cap_usd,
+    all_styles.is_in_estu as is_in_estimation_universe,
 {%- for style in styles %}
-    coalesce({{ style }}_exposure, {{ style }}_industry_mean) as {{ style }},
-    {{ style }}_raw_value,
-    {{ style }}_exposure is null as {{ style }}_is_imputed
+    coalesce(
+        all_styles.{{ style }}_exposure, industry_means.{{ style }}_industry_mean, 0
+    ) as {{ style }},
+    all_styles.{{ style }}_raw_value,
+    all_styles.{{ style }}_exposure is null as {{ style }}_is_imputed
     {{- ',' if not loop.last }}
 {%- endfor %}
-from imputed
+from all_styles
+left join industry_means
+    on
+        all_styles.trade_date = industry_means.trade_date
+        and all_styles.ff12_industry_code = industry_means.ff12_industry_code
+order by all_styles.trade_date, all_styles.security_id
