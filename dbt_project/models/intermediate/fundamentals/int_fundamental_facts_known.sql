@@ -122,15 +122,31 @@ mapped as (
     {%- endif %}
 ),
 
-usable as (
+known_dates as (
+    select distinct known_date from mapped
+),
+
+first_usable_sessions as materialized (
+    {#
+        the session after each day facts became known: looked up once a day, not once a fact
+        (materialized: inlined, the lookup would run for every fact again)
+    #}
     select
-        mapped.*,
+        known_dates.known_date,
         (
             select min(trading_days.trade_date)
             from trading_days
-            where trading_days.trade_date > mapped.known_date
+            where trading_days.trade_date > known_dates.known_date
         ) as usable_from_date
+    from known_dates
+),
+
+usable as (
+    select
+        mapped.*,
+        first_usable_sessions.usable_from_date
     from mapped
+    inner join first_usable_sessions on mapped.known_date = first_usable_sessions.known_date
     where mapped.duration_bucket is not null
 ),
 
