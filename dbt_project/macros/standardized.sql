@@ -4,7 +4,7 @@
     <value>_count members have a value; <value>_mean is their cap-weighted mean and
     <value>_stddev their equal-weighted standard deviation. Needs `market_cap_usd` in scope.
     Grouped and joined back, not window aggregates over the cross-section: the two wide models
-    built in 35-40% less time so, with no sort of every row by date (bench/RESULTS.md).
+    built in 38-41% less time so, with no sort of every row by date (bench/RESULTS.md).
 #}
 {% macro cross_section_moments(value) -%}
     count({{ value }}) as {{ value }}_count,
