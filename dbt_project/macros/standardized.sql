@@ -14,6 +14,23 @@
 {%- endmacro %}
 
 {#
+    The query of each session's moments (cross_section_moments) of the column <value><suffix>
+    for every value in `values`, over the estimation-universe rows of `relation`: one row per
+    trade_date.
+#}
+{% macro moments_by_date(relation, values, suffix='') -%}
+    select
+        trade_date,
+    {%- for value in values %}
+        {{ cross_section_moments(value ~ suffix) }}
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from {{ relation }}
+    where is_in_estu
+    group by trade_date
+{%- endmacro %}
+
+{#
     `value` standardised with its cross-section's moments (cross_section_moments) from the
     relation `moments`: minus the cap-weighted mean, divided by the equal-weighted standard
     deviation; null where fewer than three members have a value.

@@ -75,15 +75,7 @@ raw_descriptors as (
 ),
 
 first_moments as (
-    select
-        trade_date,
-    {%- for code in codes %}
-        {{ cross_section_moments(code) }}
-        {{- ',' if not loop.last }}
-    {%- endfor %}
-    from raw_descriptors
-    where is_in_estu
-    group by trade_date
+    {{ moments_by_date('raw_descriptors', codes) }}
 ),
 
 trimmed as (
@@ -98,15 +90,7 @@ trimmed as (
 ),
 
 second_moments as (
-    select
-        trade_date,
-    {%- for code in codes %}
-        {{ cross_section_moments(code ~ '_trimmed') }}
-        {{- ',' if not loop.last }}
-    {%- endfor %}
-    from trimmed
-    where is_in_estu
-    group by trade_date
+    {{ moments_by_date('trimmed', codes, suffix='_trimmed') }}
 )
 
 select

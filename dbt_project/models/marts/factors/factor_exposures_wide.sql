@@ -73,15 +73,7 @@ combined as (
 ),
 
 style_moments as (
-    select
-        trade_date,
-    {%- for style in weights %}
-        {{ cross_section_moments(style ~ '_score') }}
-        {{- ',' if not loop.last }}
-    {%- endfor %}
-    from combined
-    where is_in_estu
-    group by trade_date
+    {{ moments_by_date('combined', weights, suffix='_score') }}
 ),
 
 restandardised as (
@@ -141,12 +133,7 @@ nonlinear_size_residuals as not materialized (
 ),
 
 residual_moments as materialized (
-    select
-        trade_date,
-        {{ cross_section_moments('nonlinear_size_residual') }}
-    from nonlinear_size_residuals
-    where is_in_estu
-    group by trade_date
+    {{ moments_by_date('nonlinear_size_residuals', ['nonlinear_size_residual']) }}
 ),
 
 nonlinear_size_trimmed as not materialized (
@@ -160,12 +147,7 @@ nonlinear_size_trimmed as not materialized (
 ),
 
 trimmed_moments as (
-    select
-        trade_date,
-        {{ cross_section_moments('nonlinear_size_trimmed') }}
-    from nonlinear_size_trimmed
-    where is_in_estu
-    group by trade_date
+    {{ moments_by_date('nonlinear_size_trimmed', ['nonlinear_size_trimmed']) }}
 ),
 
 all_styles as (
