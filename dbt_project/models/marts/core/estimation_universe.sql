@@ -18,7 +18,9 @@
 #}
 with
 
-prices as (
+{# not materialized: a --since build reads it twice, the new rows through the trade_date index
+   (3,000 rows) and the 120 days once; materialized, both read all 120 days (0.41 -> 0.17 s) #}
+prices as not materialized (
     select
         security_id,
         trade_date,
