@@ -50,11 +50,34 @@
     ('run_count_returns', 'case when return_1d is not null then 1 else 0 end', none),
     ('run_count_turnover', 'case when turnover is not null then 1 else 0 end', none),
 ] -%}
-{#- every distance in sessions the windows below reach back to: 21 to 252 (the months of
-    CMRA, the 1, 3 and 12 months of turnover, the 252-session windows) and 525 (momentum's
-    504 sessions after a lag of 21) -#}
-{%- set distances = range(21, 253, 21) | list + [525] -%}
+{#- every distance in sessions the windows below reach back to, with the running sums each
+    reads there: 21 to 252 (the months of CMRA, the 1, 3 and 12 months of turnover, the
+    252-session windows) and 525 (momentum's 504 sessions after a lag of 21). A window that
+    reads one not listed fails: its column <running>_back_<k> does not exist -#}
+{%- set reads_back = {
+    21: ['run_count_returns', 'run_rstr', 'run_cumulative_log_return', 'run_turnover'],
+    42: ['run_cumulative_log_return'],
+    63: ['run_cumulative_log_return', 'run_turnover'],
+    84: ['run_cumulative_log_return'],
+    105: ['run_cumulative_log_return'],
+    126: ['run_cumulative_log_return'],
+    147: ['run_cumulative_log_return'],
+    168: ['run_cumulative_log_return'],
+    189: ['run_cumulative_log_return'],
+    210: ['run_cumulative_log_return'],
+    231: ['run_cumulative_log_return'],
+    252: [
+        'run_count_paired', 'run_sw', 'run_sx', 'run_sy', 'run_sxx', 'run_sxy', 'run_syy',
+        'run_count_returns', 'run_vw', 'run_vr', 'run_vrr', 'run_cumulative_log_return',
+        'run_count_turnover', 'run_turnover',
+    ],
+    525: ['run_count_returns', 'run_rstr'],
+} -%}
+{%- set distances = reads_back.keys() | sort -%}
 {%- set sparse = is_since_build() -%}
+{#- how the windows read a running sum k sessions back: a full build by lag() over consecutive
+    sessions, the sums of one distance fetched together; a --since build from sessions_back #}
+{%- set back = {'pivoted': sparse, 'together': reads_back} -%}
 {#- the columns each row of terms and running starts with, before its running sums -#}
 {%- set leading_columns = ['security_id', 'trade_date', 'session_index', 'market_cap_usd'] -%}
 
@@ -148,7 +171,7 @@ new_sessions as (
 {%- if sparse %}
 
 {# the rows the new sessions' windows reach back to, stored or new, and each new session's
-   running sums that many sessions back (session_back(..., sparse=true) reads them): one
+   running sums that many sessions back (session_back(...) reads them, back.pivoted): one
    join and one pass, where a window per distance took 30 ms each at 3,000 securities #}
     lookback as (
         select * from new_sessions
@@ -160,7 +183,7 @@ new_sessions as (
         select
             new_sessions.security_id as for_security_id,
             new_sessions.session_index as for_session_index,
-            {{ sessions_back_values(running_sums | map(attribute=0) | list, distances) }}
+            {{ sessions_back_values(reads_back) }}
         from new_sessions
         inner join lookback as back
             on
@@ -176,28 +199,28 @@ window_sums as (
         new_sessions.security_id,
         new_sessions.trade_date,
         new_sessions.market_cap_usd,
-        {{ ewma_window_sum('run_count_paired', window=252, sparse=sparse) }} as count_paired,
-        {{ ewma_window_sum('run_sw', 63, 252, sparse=sparse) }} as sw,
-        {{ ewma_window_sum('run_sx', 63, 252, sparse=sparse) }} as sx,
-        {{ ewma_window_sum('run_sy', 63, 252, sparse=sparse) }} as sy,
-        {{ ewma_window_sum('run_sxx', 63, 252, sparse=sparse) }} as sxx,
-        {{ ewma_window_sum('run_sxy', 63, 252, sparse=sparse) }} as sxy,
-        {{ ewma_window_sum('run_syy', 63, 252, sparse=sparse) }} as syy,
-        {{ ewma_window_sum('run_count_returns', window=252, sparse=sparse) }} as count_returns,
-        {{ ewma_window_sum('run_vw', 42, 252, sparse=sparse) }} as vw,
-        {{ ewma_window_sum('run_vr', 42, 252, sparse=sparse) }} as vr,
-        {{ ewma_window_sum('run_vrr', 42, 252, sparse=sparse) }} as vrr,
-        {{ ewma_window_sum('run_count_returns', window=504, lag=21, sparse=sparse) }}
+        {{ ewma_window_sum('run_count_paired', window=252, back=back) }} as count_paired,
+        {{ ewma_window_sum('run_sw', 63, 252, back=back) }} as sw,
+        {{ ewma_window_sum('run_sx', 63, 252, back=back) }} as sx,
+        {{ ewma_window_sum('run_sy', 63, 252, back=back) }} as sy,
+        {{ ewma_window_sum('run_sxx', 63, 252, back=back) }} as sxx,
+        {{ ewma_window_sum('run_sxy', 63, 252, back=back) }} as sxy,
+        {{ ewma_window_sum('run_syy', 63, 252, back=back) }} as syy,
+        {{ ewma_window_sum('run_count_returns', window=252, back=back) }} as count_returns,
+        {{ ewma_window_sum('run_vw', 42, 252, back=back) }} as vw,
+        {{ ewma_window_sum('run_vr', 42, 252, back=back) }} as vr,
+        {{ ewma_window_sum('run_vrr', 42, 252, back=back) }} as vrr,
+        {{ ewma_window_sum('run_count_returns', window=504, lag=21, back=back) }}
             as count_momentum,
-        {{ ewma_window_sum('run_rstr', 126, 504, lag=21, sparse=sparse) }} as rstr,
+        {{ ewma_window_sum('run_rstr', 126, 504, lag=21, back=back) }} as rstr,
         {% for months in range(1, 13) %}
-            {{ ewma_window_sum('run_cumulative_log_return', window=21 * months, sparse=sparse) }}
+            {{ ewma_window_sum('run_cumulative_log_return', window=21 * months, back=back) }}
                 as cumulative_{{ months }}m,
         {% endfor %}
-        {{ ewma_window_sum('run_count_turnover', window=252, sparse=sparse) }} as count_turnover,
-        {{ ewma_window_sum('run_turnover', window=21, sparse=sparse) }} as turnover_1m,
-        {{ ewma_window_sum('run_turnover', window=63, sparse=sparse) }} as turnover_3m,
-        {{ ewma_window_sum('run_turnover', window=252, sparse=sparse) }} as turnover_12m,
+        {{ ewma_window_sum('run_count_turnover', window=252, back=back) }} as count_turnover,
+        {{ ewma_window_sum('run_turnover', window=21, back=back) }} as turnover_1m,
+        {{ ewma_window_sum('run_turnover', window=63, back=back) }} as turnover_3m,
+        {{ ewma_window_sum('run_turnover', window=252, back=back) }} as turnover_12m,
         {{ running_sums | map(attribute=0) | join(', ') }},
         new_sessions.session_index
     {%- if sparse %}
@@ -209,7 +232,6 @@ window_sums as (
     {%- else %}
         from new_sessions
     {%- endif %}
-    {#- lag() reads consecutive rows in a full build; a --since build reads sessions_back #}
     window by_security as (partition by security_id order by session_index)
 ),
 
