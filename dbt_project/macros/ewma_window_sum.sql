@@ -10,7 +10,7 @@
     running_ewma_sum(expression, half_life): the running sum of those terms over a
     security's sessions, in a window named `by_security`.
 
-    ewma_window_sum(running, half_life, window, lag, pivoted): from that running column, the
+    ewma_window_sum(running, half_life, window, lag, back): from that running column, the
     sum over the sessions [lag + window - 1, lag] back, the session k back weighing 2^(-k/h):
     (R[i - lag] - R[i - lag - window]) * 2^(-i/h). Older terms are exponentially smaller,
     so the difference loses no precision. With half_life = none the weights are all 1.

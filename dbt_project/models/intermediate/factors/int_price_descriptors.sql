@@ -53,7 +53,8 @@
 {#- every distance in sessions the windows below reach back to, with the running sums each
     reads there: 21 to 252 (the months of CMRA, the 1, 3 and 12 months of turnover, the
     252-session windows) and 525 (momentum's 504 sessions after a lag of 21). A window that
-    reads one not listed fails: its column <running>_back_<k> does not exist -#}
+    reads one not listed fails in a --since build (its column <running>_back_<k> does not
+    exist); a full build reads it by a lag() of its own -#}
 {%- set reads_back = {
     21: ['run_count_returns', 'run_rstr', 'run_cumulative_log_return', 'run_turnover'],
     42: ['run_cumulative_log_return'],
