@@ -233,6 +233,7 @@ window_sums as (
     {%- else %}
         from new_sessions
     {%- endif %}
+    {#- lag() reads consecutive rows in a full build; a --since build reads sessions_back #}
     window by_security as (partition by security_id order by session_index)
 ),
 
