@@ -26,18 +26,21 @@ __all__ = ["BuildSummary", "build", "refresh_continuous_aggregates"]
 # (on_schema_change='fail'): a --since build cannot continue such a table
 _SCHEMA_CHANGED = "schemas on this incremental model are out of sync"
 
-# What `build` reports: the marts a user looks at first, each with the date a --since build
-# counts its rows from (the rows it rewrote, by index; None: all of them, a small table).
-SUMMARY_TABLES = {
-    "marts.securities": None,
-    "marts.trading_calendar": "trade_date",
-    "marts.daily_prices": "trade_date",
-    "marts.fundamentals_pit": "valid_to_date",
-    "marts.estimation_universe": "trade_date",
-    "marts.factor_exposures_wide": "trade_date",
-    "marts.factors": None,
-    "marts.weekly_bars": "last_trade_date",
-    "marts.monthly_bars": "last_trade_date",
+# What `build` reports: the marts a user looks at first, each with the dates a --since build
+# counts its rows by (the rows it rewrote; none: all of them, a small table). A row counts when
+# each date column is on or after `since` less its days: the rollups' bucket starts add
+# nothing to the count (a week starts at most 6 days, a month at most 30, before its last
+# session) but let the planner find the rows by index, where the last sessions have none.
+SUMMARY_TABLES: dict[str, tuple[tuple[str, int], ...]] = {
+    "marts.securities": (),
+    "marts.trading_calendar": (("trade_date", 0),),
+    "marts.daily_prices": (("trade_date", 0),),
+    "marts.fundamentals_pit": (("valid_to_date", 0),),
+    "marts.estimation_universe": (("trade_date", 0),),
+    "marts.factor_exposures_wide": (("trade_date", 0),),
+    "marts.factors": (),
+    "marts.weekly_bars": (("last_trade_date", 0), ("week_start_date", 6)),
+    "marts.monthly_bars": (("last_trade_date", 0), ("month_start_date", 30)),
 }
 
 
@@ -165,11 +168,14 @@ def _summarise(
             (list(SUMMARY_TABLES),),
         ).fetchall()
         for (table,) in existing:
-            dated = SUMMARY_TABLES[table]
             query = sql.SQL("select count(*) from {}").format(sql.Identifier(*table.split(".")))
-            if since is not None and dated is not None:
-                query += sql.SQL(" where {} >= {}").format(
-                    sql.Identifier(dated), sql.Literal(since)
+            dated = SUMMARY_TABLES[table]
+            if since is not None and dated:
+                query += sql.SQL(" where ") + sql.SQL(" and ").join(
+                    sql.SQL("{} >= {}").format(
+                        sql.Identifier(column), sql.Literal(since - dt.timedelta(days=days))
+                    )
+                    for column, days in dated
                 )
             row = connection.execute(query).fetchone()
             counts[table] = int(row[0]) if row else 0

@@ -28,7 +28,7 @@ from physical_order import DAILY_TABLES, rows_before_an_earlier_date
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
-from factor_engine.core.build import build
+from factor_engine.core.build import BuildSummary, build
 from factor_engine.core.dbt import DbtError
 from factor_engine.core.demo import run_demo
 
@@ -76,6 +76,10 @@ class IncrementalBuild:
     # each rollup's rows after the first --since build (the buckets complete at the second
     # cut-off) and after the second (all of them)
     rollup_rows_after_step: list[dict[str, list[tuple[Any, ...]]]]
+    # what the first --since build reported, and each table's rows dated from its `since`
+    # counted right after it, by the date that says which rows the build rewrote
+    first_summary: BuildSummary
+    rows_dated_from_since: dict[str, int]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +92,8 @@ def incremental_build(server_url: str) -> Iterator[IncrementalBuild]:
         build(url)
         with psycopg.connect(url) as connection:
             land_what_was_set_aside(connection, after=CUTOFF, until=SECOND_CUTOFF)
-        build(url, since=SINCE)
+        first_summary = build(url, since=SINCE)
+        dated_from_since = rows_dated_from(url, SINCE)
         ends = [last_materialized_buckets(url)]
         rows = [{table: rollup_rows_before(url, table, SECOND_SINCE) for table in ROLLUPS}]
         with psycopg.connect(url) as connection:
@@ -100,7 +105,34 @@ def incremental_build(server_url: str) -> Iterator[IncrementalBuild]:
         rows.append({table: rollup_rows_before(url, table, dt.date.max) for table in ROLLUPS})
         build(url, since=REBUILT_SINCE)
         ends.append(last_materialized_buckets(url))
-        yield IncrementalBuild(url, ends, rows)
+        yield IncrementalBuild(url, ends, rows, first_summary, dated_from_since)
+
+
+def rows_dated_from(url: str, since: dt.date) -> dict[str, int]:
+    """Each summary table's rows by the date that says which rows a --since build rewrites
+    (all rows of the small tables it rebuilds whole)."""
+    dated_by = {
+        "marts.securities": None,
+        "marts.trading_calendar": "trade_date",
+        "marts.daily_prices": "trade_date",
+        "marts.fundamentals_pit": "valid_to_date",
+        "marts.estimation_universe": "trade_date",
+        "marts.factor_exposures_wide": "trade_date",
+        "marts.factors": None,
+        "marts.weekly_bars": "last_trade_date",
+        "marts.monthly_bars": "last_trade_date",
+    }
+    counts = {}
+    with psycopg.connect(url) as connection:
+        for table, column in dated_by.items():
+            query = sql.SQL("select count(*) from {}").format(sql.Identifier(*table.split(".")))
+            if column is not None:
+                query += sql.SQL(" where {} >= {}").format(
+                    sql.Identifier(column), sql.Literal(since)
+                )
+            row = connection.execute(query).fetchone()
+            counts[table] = row[0] if row else -1
+    return counts
 
 
 def keep_copies(connection: psycopg.Connection[Any], tables: Iterable[str], schema: str) -> None:
@@ -303,6 +335,18 @@ def test_rollups_read_across_their_parts_equal_the_full_build(
     full = rollup_rows_before(demo_database_url, table, SECOND_SINCE if step == 1 else dt.date.max)
 
     assert_same_rows(rows, full)
+
+
+def test_a_since_build_reports_the_rows_dated_from_since(
+    incremental_build: IncrementalBuild,
+) -> None:
+    reported = incremental_build.first_summary.row_counts
+
+    assert reported == incremental_build.rows_dated_from_since
+    # `since` is the Tuesday after a month's first Monday: the week's and the month's
+    # buckets began before it, and are counted (their last sessions are not before it)
+    assert SINCE.weekday() == 1
+    assert min(reported["marts.weekly_bars"], reported["marts.monthly_bars"]) > 0
 
 
 def test_a_since_build_on_a_table_whose_columns_changed_says_to_build_in_full(
