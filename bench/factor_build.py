@@ -10,11 +10,10 @@ process that stays up and builds every day would see), then for three more days 
 `factor-engine build --since <that day>` from a fresh shell (its wall clock includes starting
 Python and importing dbt, 1.2-2 s, reading dbt's parsed project, about 0.5 s, and compiling
 dbt's templates, 0.3-1 s; a `factor-engine run`, which builds once in its process, pays those
-too). Before the first
-day, a CHECKPOINT, so that no day's build meets the full build's writes still being flushed
-(a daily build runs long after any full build). Targets (issue #4): full < 5 min, incremental
-< 5 s on the 2-core machines. Peak memory is the Python process's (dbt runs in-process); the
-server's own memory is not included.
+too: ADR 0018). Before the first day, a CHECKPOINT, so that no day's build meets the full
+build's writes still being flushed (a daily build runs long after any full build). Targets
+(issue #4): full < 5 min, incremental < 5 s on the 2-core machines. Peak memory is the Python
+process's (dbt runs in-process); the server's own memory is not included.
 """
 
 from __future__ import annotations

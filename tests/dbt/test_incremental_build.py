@@ -343,9 +343,9 @@ def test_a_since_build_reports_the_rows_dated_from_since(
     reported = incremental_build.first_summary.row_counts
 
     assert reported == incremental_build.rows_dated_from_since
-    # `since` is the Tuesday after a month's first Monday: the week's and the month's
-    # buckets began before it, and are counted (their last sessions are not before it)
-    assert SINCE.weekday() == 1
+    # `since` is a Tuesday, the 9th: the week's and the month's buckets began before it, and
+    # are counted (their last sessions are not before it)
+    assert (SINCE.weekday(), SINCE.day) == (1, 9)
     assert min(reported["marts.weekly_bars"], reported["marts.monthly_bars"]) > 0
 
 
