@@ -19,13 +19,17 @@ Forecasts are daily variances; scale by the horizon in sessions for longer horiz
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import numpy.typing as npt
 
-from factor_engine.functions._arrays import FloatArray, Track, untracked
-from factor_engine.functions.ewma import ewma_decay, running_ewma_root
+from factor_engine.functions._arrays import FloatArray, IntArray, Track, untracked
+from factor_engine.functions.ewma import RunningMean, ewma_decay, running_ewma_root
 
 __all__ = [
+    "CovarianceState",
+    "NeweyWestState",
     "eigenfactor_risk_adjustment",
     "factor_covariance_history",
     "newey_west_covariance_history",
@@ -39,13 +43,37 @@ __all__ = [
 _WINDOW_STEP = 21
 
 
-def newey_west_covariance_history(returns: FloatArray, half_life: float, lags: int) -> FloatArray:
+@dataclass
+class NeweyWestState:
+    """Where a Newey-West EWMA covariance stands: the decayed sums of lagged cross products
+    and of their weights (lags + 1, K, K), and the last ``lags`` dates' returns (zero where
+    missing) and presence, which the next dates' lagged products need."""
+
+    sums: FloatArray
+    weights: FloatArray
+    recent_values: FloatArray
+    recent_mask: FloatArray
+
+    @classmethod
+    def empty(cls, lags: int, n_factors: int) -> NeweyWestState:
+        return cls(
+            sums=np.zeros((lags + 1, n_factors, n_factors)),
+            weights=np.zeros((lags + 1, n_factors, n_factors)),
+            recent_values=np.zeros((0, n_factors)),
+            recent_mask=np.zeros((0, n_factors)),
+        )
+
+
+def newey_west_covariance_history(
+    returns: FloatArray, half_life: float, lags: int, state: NeweyWestState | None = None
+) -> FloatArray:
     """EWMA covariance of zero-mean returns with Newey-West lags, as of every date.
 
     ``returns`` is (T, K) with NaN for missing values. Entry (t, i, j) uses returns up to t:
     ``Gamma_l = sum_s w_s r_s r_{s-l}' / sum_s w_s`` over dates where both are present, and
     ``C = Gamma_0 + sum_l (1 - l / (lags + 1)) (Gamma_l + Gamma_l')`` (Bartlett weights). NaN
-    where a pair has no common date yet.
+    where a pair has no common date yet. A given ``state`` holds the dates before the first
+    and is left after the last: a history run in two parts gives the values of the whole.
 
     Examples
     --------
@@ -56,19 +84,22 @@ def newey_west_covariance_history(returns: FloatArray, half_life: float, lags: i
     """
     n_dates, n_factors = returns.shape
     decay = ewma_decay(half_life)
+    state = state if state is not None else NeweyWestState.empty(lags, n_factors)
     present = np.isfinite(returns)
-    values = np.where(present, returns, 0.0)
-    mask = present.astype(np.float64)
-    sums = np.zeros((lags + 1, n_factors, n_factors))
-    weights = np.zeros((lags + 1, n_factors, n_factors))
+    # the state's recent dates first: row `before + t` is date t
+    before = state.recent_values.shape[0]
+    values = np.vstack([state.recent_values, np.where(present, returns, 0.0)])
+    mask = np.vstack([state.recent_mask, present.astype(np.float64)])
+    sums, weights = state.sums, state.weights
     history = np.full((n_dates, n_factors, n_factors), np.nan)
     bartlett = 1.0 - np.arange(lags + 1) / (lags + 1)
-    for t in range(n_dates):
+    for row in range(before, before + n_dates):
+        t = row - before
         sums *= decay
         weights *= decay
-        for lag in range(min(lags, t) + 1):
-            sums[lag] += np.outer(values[t], values[t - lag])
-            weights[lag] += np.outer(mask[t], mask[t - lag])
+        for lag in range(min(lags, row) + 1):
+            sums[lag] += np.outer(values[row], values[row - lag])
+            weights[lag] += np.outer(mask[row], mask[row - lag])
         with np.errstate(divide="ignore", invalid="ignore"):
             gammas = np.where(weights > 0, sums / weights, 0.0)
         covariance = gammas[0].copy()
@@ -76,6 +107,9 @@ def newey_west_covariance_history(returns: FloatArray, half_life: float, lags: i
             covariance += bartlett[lag] * (gammas[lag] + gammas[lag].T)
         covariance[weights[0] == 0] = np.nan
         history[t] = covariance
+    kept = min(lags, values.shape[0])
+    state.recent_values = values[values.shape[0] - kept :].copy()
+    state.recent_mask = mask[mask.shape[0] - kept :].copy()
     return history
 
 
@@ -148,23 +182,51 @@ def eigenfactor_risk_adjustment(covariance: FloatArray, simulated: FloatArray) -
 
 
 def regime_multipliers(
-    returns: FloatArray, forecast_volatility: FloatArray, half_life: float
+    returns: FloatArray,
+    forecast_volatility: FloatArray,
+    half_life: float,
+    state: CovarianceState | None = None,
 ) -> FloatArray:
     """lambda_t: EWMA over dates up to t of the cross-sectional bias statistic squared, rooted.
 
     ``forecast_volatility[t]`` is the forecast made at t (for t+1): date t's standardised
     return uses the forecast of t-1. ``B_t^2 = mean_k (r_kt / sigma_k,t-1)^2`` over factors with
-    both. Dates before the first standardised return get 1.
+    both. Dates before the first standardised return get 1. A given ``state`` supplies the
+    forecast before the first date and the average so far, and keeps them for the next dates.
     """
-    n_dates = returns.shape[0]
-    squared_bias = np.full(n_dates, np.nan)
+    previous = state.forecast_volatility if state is not None else np.full(returns.shape[1], np.nan)
+    forecasts = np.vstack([previous, forecast_volatility])
     with np.errstate(divide="ignore", invalid="ignore"):
-        standardised = returns[1:] / forecast_volatility[:-1]
+        standardised = returns / forecasts[:-1]
     usable = np.isfinite(standardised)
     counts = usable.sum(axis=1)
     totals = np.where(usable, standardised**2, 0.0).sum(axis=1)
-    squared_bias[1:] = np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
-    return running_ewma_root(squared_bias, half_life)
+    squared_bias = np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
+    if state is not None:
+        state.forecast_volatility = forecasts[-1].copy()
+    return running_ewma_root(squared_bias, half_life, state.regime if state is not None else None)
+
+
+@dataclass
+class CovarianceState:
+    """Where the factor covariance's recursions stand after some dates: both Newey-West
+    covariances, each factor's count of returns, the last forecast volatilities and the
+    regime multiplier's average."""
+
+    volatility: NeweyWestState
+    correlation: NeweyWestState
+    counts: IntArray
+    forecast_volatility: FloatArray
+    regime: RunningMean = field(default_factory=RunningMean)
+
+    @classmethod
+    def empty(cls, volatility_lags: int, correlation_lags: int, n_factors: int) -> CovarianceState:
+        return cls(
+            volatility=NeweyWestState.empty(volatility_lags, n_factors),
+            correlation=NeweyWestState.empty(correlation_lags, n_factors),
+            counts=np.zeros(n_factors, np.int64),
+            forecast_volatility=np.full(n_factors, np.nan),
+        )
 
 
 def factor_covariance_history(
@@ -180,6 +242,7 @@ def factor_covariance_history(
     min_observations: int = 2,
     output_rows: npt.NDArray[np.bool_] | None = None,
     track: Track = untracked,
+    state: CovarianceState | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Forecast covariance as of every date (after both adjustments) and the regime multiplier.
 
@@ -191,12 +254,21 @@ def factor_covariance_history(
     barely moves single-factor volatilities), so it does not depend on those rows either.
     Simulations depend only on the number of observations (rounded up to a month of
     sessions, at most two correlation half-lives), the factor count and the seed: a date's
-    forecast is the same whichever run computes it.
+    forecast is the same whichever run computes it. A given ``state`` holds the dates before
+    the first and is left after the last, so a run can continue where another stopped.
     """
-    volatility = newey_west_covariance_history(returns, volatility_half_life, volatility_lags)
-    correlation = newey_west_covariance_history(returns, correlation_half_life, correlation_lags)
-    counts = np.cumsum(np.isfinite(returns), axis=0)
     n_dates, n_factors = returns.shape
+    if state is None:
+        state = CovarianceState.empty(volatility_lags, correlation_lags, n_factors)
+    volatility = newey_west_covariance_history(
+        returns, volatility_half_life, volatility_lags, state.volatility
+    )
+    correlation = newey_west_covariance_history(
+        returns, correlation_half_life, correlation_lags, state.correlation
+    )
+    counts = state.counts + np.cumsum(np.isfinite(returns), axis=0)
+    if n_dates:
+        state.counts = counts[-1].copy()
     adjusted = np.full((n_dates, n_factors, n_factors), np.nan)
     forecast_volatility = np.full((n_dates, n_factors), np.nan)
     simulations: dict[int, FloatArray] = {}
@@ -218,5 +290,5 @@ def factor_covariance_history(
             adjusted[t][np.ix_(alive, alive)] = eigenfactor_risk_adjustment(
                 base, simulations[window]
             )
-    multipliers = regime_multipliers(returns, forecast_volatility, regime_half_life)
+    multipliers = regime_multipliers(returns, forecast_volatility, regime_half_life, state)
     return adjusted * (multipliers**2)[:, None, None], multipliers

@@ -12,13 +12,16 @@ Arrays are (T, N): dates by securities, NaN where a value is missing. Volatiliti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
-from factor_engine.functions._arrays import BoolArray, FloatArray
-from factor_engine.functions.ewma import ewma_decay, running_ewma_root
+from factor_engine.functions._arrays import BoolArray, FloatArray, row_sums
+from factor_engine.functions.ewma import RunningMean, ewma_decay, running_ewma_root
 
 __all__ = [
+    "TimeSeriesState",
     "blend_with_structural_model",
     "blending_coefficients",
     "shrink_by_size_decile",
@@ -36,39 +39,77 @@ _MIN_HISTORY, _FULL_HISTORY = 60, 180
 _IQR_TO_STD = 1.35
 
 
+@dataclass
+class TimeSeriesState:
+    """Where each stock's time-series recursions stand: the EWMA sums of squared residuals and
+    their weights, the lagged products' sums and weights (lags + 1, N), the count of residuals,
+    and the last ``lags`` rows of residuals (zero where missing) and their presence."""
+
+    variance_sum: FloatArray
+    variance_weight: FloatArray
+    lagged_sums: FloatArray
+    lagged_weights: FloatArray
+    counts: FloatArray
+    recent_values: FloatArray
+    recent_present: BoolArray
+
+    @classmethod
+    def empty(cls, lags: int, n_securities: int) -> TimeSeriesState:
+        return cls(
+            variance_sum=np.zeros(n_securities),
+            variance_weight=np.zeros(n_securities),
+            lagged_sums=np.zeros((lags + 1, n_securities)),
+            lagged_weights=np.zeros((lags + 1, n_securities)),
+            counts=np.zeros(n_securities),
+            recent_values=np.zeros((0, n_securities)),
+            recent_present=np.zeros((0, n_securities), dtype=bool),
+        )
+
+
 def time_series_specific_volatility(
-    residuals: FloatArray, half_life: float, lags: int, autocorrelation_half_life: float
+    residuals: FloatArray,
+    half_life: float,
+    lags: int,
+    autocorrelation_half_life: float,
+    state: TimeSeriesState | None = None,
 ) -> FloatArray:
     """EWMA specific volatility with a per-stock Newey-West multiplier, as of every row.
 
-    Row t uses residuals of rows up to t. NaN until a stock has two residuals.
+    Row t uses residuals of rows up to t. NaN until a stock has two residuals. A given
+    ``state`` holds the rows before the first and is left after the last: residuals run in
+    two parts give the volatilities of the whole.
     """
     n_dates, n_securities = residuals.shape
-    present = np.isfinite(residuals)
-    values = np.where(present, residuals, 0.0)
     decay, autocorrelation_decay = ewma_decay(half_life), ewma_decay(autocorrelation_half_life)
-    variance_sum = np.zeros(n_securities)
-    variance_weight = np.zeros(n_securities)
-    lagged_sums = np.zeros((lags + 1, n_securities))
-    lagged_weights = np.zeros((lags + 1, n_securities))
-    counts = np.zeros(n_securities)
+    state = state if state is not None else TimeSeriesState.empty(lags, n_securities)
+    # the state's recent rows first: row `before + t` is row t
+    before = state.recent_values.shape[0]
+    present = np.vstack([state.recent_present, np.isfinite(residuals)])
+    values = np.vstack([state.recent_values, np.where(present[before:], residuals, 0.0)])
+    variance_sum, variance_weight = state.variance_sum, state.variance_weight
+    lagged_sums, lagged_weights, counts = state.lagged_sums, state.lagged_weights, state.counts
     bartlett = 1.0 - np.arange(lags + 1) / (lags + 1)
     volatility = np.full((n_dates, n_securities), np.nan)
-    for t in range(n_dates):
-        variance_sum = decay * variance_sum + values[t] ** 2
-        variance_weight = decay * variance_weight + present[t]
+    for row in range(before, before + n_dates):
+        t = row - before
+        variance_sum = decay * variance_sum + values[row] ** 2
+        variance_weight = decay * variance_weight + present[row]
         lagged_sums *= autocorrelation_decay
         lagged_weights *= autocorrelation_decay
-        for lag in range(min(lags, t) + 1):
-            lagged_sums[lag] += values[t] * values[t - lag]
-            lagged_weights[lag] += present[t] & present[t - lag]
-        counts += present[t]
+        for lag in range(min(lags, row) + 1):
+            lagged_sums[lag] += values[row] * values[row - lag]
+            lagged_weights[lag] += present[row] & present[row - lag]
+        counts += present[row]
         with np.errstate(divide="ignore", invalid="ignore"):
             gammas = np.where(lagged_weights > 0, lagged_sums / lagged_weights, 0.0)
             autocorrelations = np.where(gammas[0] > 0, gammas[1:] / gammas[0], 0.0)
             multiplier = 1.0 + 2.0 * (bartlett[1:, None] * autocorrelations).sum(axis=0)
             variance = variance_sum / variance_weight * np.clip(multiplier, *_NEWEY_WEST_BOUNDS)
         volatility[t] = np.where(counts >= 2, np.sqrt(variance), np.nan)
+    kept = min(lags, values.shape[0])
+    state.variance_sum, state.variance_weight = variance_sum, variance_weight
+    state.recent_values = values[values.shape[0] - kept :].copy()
+    state.recent_present = present[present.shape[0] - kept :].copy()
     return volatility
 
 
@@ -202,19 +243,21 @@ def specific_regime_multipliers(
     forecast_volatility: FloatArray,
     cap_weight: FloatArray,
     half_life: float,
+    state: RunningMean | None = None,
 ) -> FloatArray:
     """lambda_S as of every row: EWMA of ``B_t^2 = sum_n w_n (u_nt / sigma_n,t-1)^2``, rooted.
 
     ``forecast_volatility[t]`` is the forecast for row t's residuals (made before them), and
-    ``cap_weight[t]`` the ESTU cap weights then (zero outside the ESTU).
+    ``cap_weight[t]`` the ESTU cap weights then (zero outside the ESTU). A given ``state`` is
+    the average before the first row, left after the last.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         squared = (residuals / forecast_volatility) ** 2
     usable = np.isfinite(squared) & (cap_weight > 0)
     weights = np.where(usable, cap_weight, 0.0)
-    totals = weights.sum(axis=1)
+    totals = row_sums(weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         bias = np.where(
-            totals > 0, (weights * np.where(usable, squared, 0.0)).sum(axis=1) / totals, np.nan
+            totals > 0, row_sums(weights * np.where(usable, squared, 0.0)) / totals, np.nan
         )
-    return running_ewma_root(bias, half_life)
+    return running_ewma_root(bias, half_life, state)

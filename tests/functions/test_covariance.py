@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from factor_engine.functions._arrays import FloatArray
 from factor_engine.functions.covariance import (
+    CovarianceState,
     eigenfactor_risk_adjustment,
     factor_covariance_history,
     newey_west_covariance_history,
@@ -91,3 +92,29 @@ def test_forecasts_are_symmetric_positive_semi_definite(
         assert np.isfinite(block).all()
         np.testing.assert_allclose(block, block.T, rtol=0, atol=1e-20)
         assert np.linalg.eigvalsh(block).min() >= -1e-14 * np.abs(block).max()
+
+
+def test_a_history_run_in_two_parts_is_the_whole_history() -> None:
+    # the first part is shorter than the lags: the state carries fewer recent rows than lags
+    rng = np.random.default_rng(5)
+    returns = rng.standard_normal((40, 3)) * 0.01
+    returns[:15, 1] = np.nan
+    returns[20:23, 2] = np.nan
+    options = {
+        "volatility_half_life": 10.0,
+        "volatility_lags": 5,
+        "correlation_half_life": 20.0,
+        "correlation_lags": 2,
+        "regime_half_life": 8.0,
+        "eigen_simulations": 5,
+        "seed": 1,
+    }
+    whole = factor_covariance_history(returns, **options)
+    for split in (2, 17):
+        state = CovarianceState.empty(5, 2, 3)
+        first = factor_covariance_history(returns[:split], state=state, **options)
+        second = factor_covariance_history(returns[split:], state=state, **options)
+        for joined, expected in zip(first, whole, strict=True):
+            np.testing.assert_array_equal(joined, expected[:split])
+        for continued, expected in zip(second, whole, strict=True):
+            np.testing.assert_array_equal(continued, expected[split:])

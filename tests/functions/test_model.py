@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from simulated_market import SimulatedMarket, simulate_market
 
-from factor_engine.functions.model import RiskModel, estimate_risk_model
+from factor_engine.functions._arrays import IntArray
+from factor_engine.functions.model import (
+    ModelState,
+    Panel,
+    RiskModel,
+    estimate_risk_model,
+    resume_problem,
+)
 from factor_engine.functions.model_config import preset
 
 CONFIG = dataclasses.replace(preset("use4s"), eigen_simulations=30)
@@ -103,3 +110,91 @@ def test_use4l_forecasts_are_steadier_than_use4s(market: SimulatedMarket, model:
 
     assert day_to_day_changes(long_horizon) < 0.7 * day_to_day_changes(model)
     np.testing.assert_array_equal(long_horizon.factor_returns, model.factor_returns)
+
+
+def _window(panel: Panel, rows: slice, columns: IntArray) -> Panel:
+    return dataclasses.replace(
+        panel,
+        dates=panel.dates[rows],
+        security_ids=panel.security_ids[columns],
+        returns=panel.returns[rows][:, columns],
+        market_cap=panel.market_cap[rows][:, columns],
+        in_estimation_universe=panel.in_estimation_universe[rows][:, columns],
+        styles=panel.styles[rows][:, columns],
+        industry=panel.industry[columns],
+    )
+
+
+def test_a_run_resumed_from_a_stored_state_gives_the_whole_run(market: SimulatedMarket) -> None:
+    # securities come and go: 20 list at row 700, 20 delist after row 300
+    panel = market.panel
+    listed = np.ones(panel.returns.shape, bool)
+    listed[:700, :20] = False
+    listed[300:, 20:40] = False
+    panel = dataclasses.replace(
+        panel,
+        returns=np.where(listed, panel.returns, np.nan),
+        market_cap=np.where(listed, panel.market_cap, np.nan),
+        in_estimation_universe=panel.in_estimation_universe & listed,
+        styles=np.where(listed[..., None], panel.styles, np.nan),
+    )
+    whole = estimate_risk_model(panel, CONFIG)
+
+    # an earlier run saw 650 sessions, the last without its next return, and not the newcomers
+    earlier_panel = _window(panel, slice(0, 650), np.arange(20, panel.security_ids.size))
+    earlier_panel.returns[-1] = np.nan
+    earlier = estimate_risk_model(earlier_panel, CONFIG)
+    assert earlier.state is not None
+    state = ModelState.from_bytes(earlier.state.to_bytes())
+    first = int(np.searchsorted(panel.dates, state.as_of_date))
+    # the last month end before the earlier run's last session
+    months = earlier_panel.dates.astype("datetime64[M]")
+    assert first == np.flatnonzero(months[1:] != months[:-1])[-1] < 649
+
+    # the next run reads from the state's date on, every security the state knows included
+    later_panel = _window(panel, slice(first, None), np.arange(panel.security_ids.size))
+    later = estimate_risk_model(later_panel, CONFIG, resume=state)
+    for name in (
+        "factor_returns",
+        "residuals",
+        "covariances",
+        "factor_multiplier",
+        "specific_multiplier",
+        "specific_volatility",
+        "time_series_volatility",
+        "structural_volatility",
+        "blend_weight",
+    ):
+        np.testing.assert_array_equal(getattr(later, name), getattr(whole, name)[first:], name)
+    assert [family.portfolio_codes for family in later.validation] == [
+        family.portfolio_codes for family in whole.validation
+    ]
+    for resumed, full in zip(later.validation, whole.validation, strict=True):
+        for name, value in dataclasses.asdict(full.summary).items():
+            np.testing.assert_array_equal(getattr(resumed.summary, name), value, name)
+    # and keeps the state a run over the whole history keeps
+    assert whole.state is not None
+    assert later.state is not None
+    assert later.state.as_of_date == whole.state.as_of_date
+    np.testing.assert_array_equal(later.state.residual_window, whole.state.residual_window)
+    assert later.state.validation.keys() == whole.state.validation.keys()
+    for family, standardised in whole.state.validation.items():
+        np.testing.assert_array_equal(later.state.validation[family], standardised)
+
+
+def test_a_state_is_refused_where_the_panel_disagrees_with_it(market: SimulatedMarket) -> None:
+    model = estimate_risk_model(_window(market.panel, slice(0, 300), np.arange(400)), CONFIG)
+    assert model.state is not None
+    first = int(np.searchsorted(market.panel.dates, model.state.as_of_date))
+    later = _window(market.panel, slice(first, None), np.arange(400))
+    assert resume_problem(model.state, later) is None
+    assert "not on the state's date" in str(
+        resume_problem(model.state, _window(market.panel, slice(first + 1, None), np.arange(400)))
+    )
+    reclassified = dataclasses.replace(later, industry=np.roll(later.industry, 1))
+    assert "changed industry" in str(resume_problem(model.state, reclassified))
+    assert "missing" in str(
+        resume_problem(model.state, _window(market.panel, slice(first, None), np.arange(1, 400)))
+    )
+    with pytest.raises(ValueError, match="cannot resume"):
+        estimate_risk_model(reclassified, CONFIG, resume=model.state)

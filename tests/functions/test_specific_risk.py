@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from factor_engine.functions._arrays import row_sums
 from factor_engine.functions.specific_risk import (
+    TimeSeriesState,
     blending_coefficients,
     shrink_by_size_decile,
     time_series_specific_volatility,
@@ -46,3 +48,23 @@ def test_shrinkage_pulls_towards_the_decile_mean_and_keeps_it() -> None:
         after = np.abs(shrunk[members] - mean)
         assert (after <= before + 1e-15).all()
         assert (np.sign(shrunk[members] - mean) == np.sign(volatility[members] - mean)).all()
+
+
+def test_time_series_volatility_in_two_parts_is_the_whole() -> None:
+    rng = np.random.default_rng(11)
+    residuals = rng.standard_normal((30, 4)) * 0.02
+    residuals[:10, 1] = np.nan
+    residuals[12:14, 2] = np.nan
+    whole = time_series_specific_volatility(residuals, 10, 5, 20)
+    state = TimeSeriesState.empty(5, 4)
+    first = time_series_specific_volatility(residuals[:3], 10, 5, 20, state)
+    second = time_series_specific_volatility(residuals[3:], 10, 5, 20, state)
+    np.testing.assert_array_equal(np.vstack([first, second]), whole)
+
+
+def test_row_sums_do_not_depend_on_columns_of_zeros() -> None:
+    rng = np.random.default_rng(12)
+    values = rng.random((5, 37))
+    widened = np.zeros((5, 400))
+    widened[:, 100:137] = values
+    np.testing.assert_array_equal(row_sums(widened), row_sums(values))
