@@ -1,9 +1,11 @@
 """The risk model's imperative shell: read the marts, run the model, COPY into risk.*.
 
 Everything numerical happens in the pure modules (``model.py`` and below); this module only
-moves data and keeps the run log (``risk.model_runs``). With ``since``, the model still reads
-and recurses over the whole history (forecasts are recursive), but only rewrites outputs from
-that date on and simulates eigenfactor biases only for those dates and month ends.
+moves data and keeps the run log (``risk.model_runs``). Every run keeps where the model's
+recursions stood at its last month end (``risk.model_states``). With ``since``, a run continues
+from the stored state when it is older than ``since`` and of the same parameters: it reads the
+sessions from the state's date on, not the whole history, and rewrites outputs from ``since``
+on. Otherwise it reads and recurses over every session, as a run without ``since`` does.
 """
 
 from __future__ import annotations
@@ -29,10 +31,18 @@ import polars as pl
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
+from psycopg.types.json import Jsonb
 
 from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
 from factor_engine.functions.errors import MissingInputsError
-from factor_engine.functions.model import Panel, RiskModel, estimate_risk_model
+from factor_engine.functions.model import (
+    ModelState,
+    Panel,
+    RiskModel,
+    estimate_risk_model,
+    resume_problem,
+)
+from factor_engine.functions.model_state import STATE_FORMAT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -64,6 +74,7 @@ class RiskRunSummary:
     last_date: dt.date | None = None
     count_factors: int = 0
     count_securities: int = 0
+    resumed_from: dt.date | None = None
     row_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     validation: list[tuple[str, int, float | None, float | None, float | None]] = field(
@@ -75,7 +86,8 @@ class RiskRunSummary:
         lines = [
             f"risk model {self.model_code} (run {self.model_run_id}) in {seconds:.1f} s: "
             f"{self.count_factors} factors, {self.count_securities:,} securities, "
-            f"{self.first_date} .. {self.last_date}",
+            f"{self.first_date} .. {self.last_date}"
+            + (f" (continued from the state of {self.resumed_from})" if self.resumed_from else ""),
             *(
                 f"  {table:<32} {count:>12,} rows written"
                 for table, count in self.row_counts.items()
@@ -110,15 +122,18 @@ def run_risk_model(
     summary = RiskRunSummary(model_run_id, config.preset)
     try:
         with _timed(summary, "read"):
-            panel, return_dates = read_panel(_conninfo(connection), config)
+            stored = _stored_state(connection, config, since) if since else None
+            panel, return_dates, resumed = _read_inputs(_conninfo(connection), config, stored)
         summary.first_date, summary.last_date = _as_date(panel.dates[0]), _as_date(panel.dates[-1])
         summary.count_securities = panel.security_ids.size
+        summary.resumed_from = _as_date(resumed.as_of_date) if resumed else None
         output_rows = panel.dates >= np.datetime64(since or dt.date.min, "D")
         with _timed(summary, "estimate"):
-            model = estimate_risk_model(panel, config, output_rows, track)
+            model = estimate_risk_model(panel, config, output_rows, track, resume=resumed)
         summary.count_factors = len(model.factor_codes)
         with _timed(summary, "write"):
             _write(connection, summary, config, panel, return_dates, model, output_rows, since)
+            _keep_state(connection, summary, config, model.state, resumed)
         _finish_run(connection, summary, status="succeeded")
     except Exception as error:
         connection.rollback()
@@ -127,11 +142,71 @@ def run_risk_model(
     return summary
 
 
+def _stored_state(
+    connection: psycopg.Connection[Any], config: ModelConfig, since: dt.date
+) -> ModelState | None:
+    """The model's stored state, if a run from `since` can continue from it: made with the
+    same parameters and format, as of a date before `since`."""
+    row = connection.execute(
+        "select as_of_date, state_format, parameters, state from risk.model_states"
+        " where model_code = %s",
+        (config.preset,),
+    ).fetchone()
+    if row is None:
+        logger.info("risk model: no stored state of %s; reading every session", config.preset)
+        return None
+    as_of_date, state_format, parameters, state = row
+    if state_format != STATE_FORMAT or parameters != _parameters(config):
+        logger.info(
+            "risk model: the stored state of %s (%s) has other parameters; reading every session",
+            config.preset,
+            as_of_date,
+        )
+        return None
+    if as_of_date >= since:
+        logger.info(
+            "risk model: the stored state (%s) is not before --since %s; reading every session",
+            as_of_date,
+            since,
+        )
+        return None
+    return ModelState.from_bytes(state)
+
+
+def _read_inputs(
+    database: str, config: ModelConfig, state: ModelState | None
+) -> tuple[Panel, DateArray, ModelState | None]:
+    """The panel from the state's date on, when the state fits it; else every session's."""
+    if state is not None:
+        panel, return_dates = read_panel(
+            database,
+            config,
+            first_date=_as_date(state.as_of_date),
+            security_ids=state.security_ids,
+        )
+        problem = resume_problem(state, panel)
+        if problem is None:
+            return panel, return_dates, state
+        logger.warning(
+            "risk model: not continuing from the state of %s (%s); reading every session",
+            state.as_of_date,
+            problem,
+        )
+    panel, return_dates = read_panel(database, config)
+    return panel, return_dates, None
+
+
 def read_panel(
-    database: str, config: ModelConfig, *, first_date: dt.date | None = None
+    database: str,
+    config: ModelConfig,
+    *,
+    first_date: dt.date | None = None,
+    security_ids: IntArray | None = None,
 ) -> tuple[Panel, DateArray]:
     """The model's inputs from the marts of `database` (a URL or libpq connection string), as
-    dense date x security arrays: every session, or those from `first_date` on.
+    dense date x security arrays: every session, or those from `first_date` on. The columns are
+    the securities with exposures in those sessions and any `security_ids` besides (a stored
+    state's, which a resumed run keeps).
 
     Read through ADBC, whose binary COPY lands in Arrow without a Python call per row, which
     psycopg's COPY makes (bench/RESULTS.md). The exposures and the next session's returns are
@@ -175,7 +250,10 @@ def read_panel(
         raise MissingInputsError(msg)
 
     dates = np.unique(exposures["as_of_date"].to_numpy())
-    security_ids = np.unique(exposures["security_id"].to_numpy())
+    security_ids = np.union1d(
+        exposures["security_id"].to_numpy(),
+        np.array([], np.int64) if security_ids is None else security_ids,
+    )
     shape = (dates.size, security_ids.size)
     rows = (
         np.searchsorted(dates, exposures["as_of_date"].to_numpy()),
@@ -330,6 +408,47 @@ def _write(
     ]
 
 
+def _keep_state(
+    connection: psycopg.Connection[Any],
+    summary: RiskRunSummary,
+    config: ModelConfig,
+    state: ModelState | None,
+    resumed: ModelState | None,
+) -> None:
+    """Store the run's state for the next run, in the transaction of its outputs. A run over
+    every session without a month end leaves none (an older one would not match its outputs)."""
+    if state is None:
+        if resumed is None:
+            connection.execute(
+                "delete from risk.model_states where model_code = %s", (config.preset,)
+            )
+        return
+    if resumed is not None and state.as_of_date == resumed.as_of_date:
+        return  # no month end since: the stored state is this one
+    connection.execute(
+        "insert into risk.model_states"
+        " (model_code, as_of_date, state_format, parameters, state, model_run_id)"
+        " values (%s, %s, %s, %s, %s, %s)"
+        " on conflict (model_code) do update set as_of_date = excluded.as_of_date,"
+        " state_format = excluded.state_format, parameters = excluded.parameters,"
+        " state = excluded.state, model_run_id = excluded.model_run_id, saved_at = now()",
+        (
+            config.preset,
+            _as_date(state.as_of_date),
+            STATE_FORMAT,
+            Jsonb(_parameters(config)),
+            state.to_bytes(),
+            summary.model_run_id,
+        ),
+    )
+
+
+def _parameters(config: ModelConfig) -> dict[str, Any]:
+    """The config as stored in jsonb (tuples become lists)."""
+    parameters: dict[str, Any] = json.loads(json.dumps(config.as_json()))
+    return parameters
+
+
 def _factor_returns(model: RiskModel, return_dates: DateArray, rows: IntArray) -> pl.DataFrame:
     n_factors = len(model.factor_codes)
     return pl.DataFrame(
@@ -453,8 +572,16 @@ def _finish_run(
 ) -> None:
     connection.execute(
         "update risk.model_runs set status = %s, error = %s, timings = %s,"
-        " data_as_of_date = %s, finished_at = now() where model_run_id = %s",
-        (status, error, json.dumps(summary.timings), summary.last_date, summary.model_run_id),
+        " data_as_of_date = %s, resumed_from_date = %s, finished_at = now()"
+        " where model_run_id = %s",
+        (
+            status,
+            error,
+            json.dumps(summary.timings),
+            summary.last_date,
+            summary.resumed_from,
+            summary.model_run_id,
+        ),
     )
     if status == "succeeded":
         # listeners (dashboards, schedulers) learn of new forecasts; delivered on commit

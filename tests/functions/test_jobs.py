@@ -105,23 +105,43 @@ def test_validation_statistics_are_stored_per_run(demo_database_url: str) -> Non
     assert high - 1 == pytest.approx(1 - low) == pytest.approx((2 / count) ** 0.5)
 
 
+# every stored output from `since` on (realised values from a few sessions before)
+OUTPUTS_FROM = """
+    select as_of_date, factor_code, other_factor_code, covariance
+    from risk.factor_covariances where model_code = 'use4s' and as_of_date >= %(since)s
+    union all
+    select as_of_date, security_id::text, 'specific', specific_volatility
+    from risk.specific_risks where model_code = 'use4s' and as_of_date >= %(since)s
+    union all
+    select as_of_date, 'multipliers', factor_multiplier::text, specific_multiplier
+    from risk.regime_multipliers where model_code = 'use4s' and as_of_date >= %(since)s
+    union all
+    select trade_date, factor_code, 'return', factor_return
+    from risk.factor_returns where model_code = 'use4s' and trade_date >= %(since)s - 5
+    union all
+    select trade_date, security_id::text, 'residual', specific_return
+    from risk.specific_returns where model_code = 'use4s' and trade_date >= %(since)s - 5
+    order by 1, 2, 3
+"""
+LATEST_VALIDATION = """
+    select portfolio_family, count_portfolios, mean_bias_statistic, share_within_band, mrad,
+        rolling_bias_p05, rolling_bias_p95
+    from risk.validation_summaries
+    where model_run_id = (select max(model_run_id) from risk.model_runs where status = 'succeeded')
+    order by portfolio_family
+"""
+
+
+def outputs_from(url: str, since: dt.date) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as connection:
+        return connection.execute(OUTPUTS_FROM, {"since": since}).fetchall()
+
+
 def test_an_incremental_run_rewrites_the_same_values(demo_database_url: str) -> None:
+    # before the stored state's month end (2017-10-31): the run reads every session
     since = dt.date(2017, 10, 2)
-    query = """
-        select as_of_date, factor_code, other_factor_code, covariance
-        from risk.factor_covariances where model_code = 'use4s' and as_of_date >= %s
-        union all
-        select as_of_date, security_id::text, 'specific', specific_volatility
-        from risk.specific_risks where model_code = 'use4s' and as_of_date >= %s
-        union all
-        select trade_date, factor_code, 'return', factor_return
-        from risk.factor_returns where model_code = 'use4s' and trade_date >= %s - 5
-        union all
-        select trade_date, security_id::text, 'residual', specific_return
-        from risk.specific_returns where model_code = 'use4s' and trade_date >= %s - 5
-        order by 1, 2, 3
-    """
-    before = rows(demo_database_url, query, since, since, since, since)
+    before = outputs_from(demo_database_url, since)
+    validation = rows(demo_database_url, LATEST_VALIDATION)
     with psycopg.connect(demo_database_url, autocommit=True) as listener:
         listener.execute("listen factor_updates")
         with psycopg.connect(demo_database_url) as connection:
@@ -131,11 +151,37 @@ def test_an_incremental_run_rewrites_the_same_values(demo_database_url: str) -> 
         "model_run_id": summary.model_run_id,
         "model_code": "use4s",
     }
-    after = rows(demo_database_url, query, since, since, since, since)
-    assert after == before
+    assert summary.resumed_from is None
+    assert summary.first_date == dt.date(2010, 7, 6)  # the first exposures
+    assert outputs_from(demo_database_url, since) == before
+    assert rows(demo_database_url, LATEST_VALIDATION) == validation
     # only the sessions from `since` on were rewritten
     sessions = {row[0] for row in before if row[0] >= since}
     assert summary.row_counts["risk.factor_covariances"] == 16 * len(sessions)
+
+
+def test_a_daily_run_continues_from_the_stored_state(demo_database_url: str) -> None:
+    [(state_date, state_run)] = rows(
+        demo_database_url, "select as_of_date, model_run_id from risk.model_states"
+    )
+    assert state_date == dt.date(2017, 10, 31)  # the demo's last month end
+    since = dt.date(2017, 11, 6)
+    before = outputs_from(demo_database_url, since)
+    validation = rows(demo_database_url, LATEST_VALIDATION)
+    with psycopg.connect(demo_database_url) as connection:
+        summary = run_risk_model(connection, DEMO_MODEL, since=since)
+    # it read the sessions from the state's date on, and wrote what a whole run writes
+    assert summary.resumed_from == state_date
+    assert summary.first_date == state_date
+    assert outputs_from(demo_database_url, since) == before
+    assert rows(demo_database_url, LATEST_VALIDATION) == validation
+    assert rows(
+        demo_database_url,
+        "select resumed_from_date from risk.model_runs where model_run_id = %s",
+        summary.model_run_id,
+    ) == [(state_date,)]
+    # no month end since the state's: it stays
+    assert rows(demo_database_url, "select model_run_id from risk.model_states") == [(state_run,)]
 
 
 def test_a_database_without_the_factor_core_is_a_clear_error(migrated_database_url: str) -> None:
