@@ -180,8 +180,8 @@ def compare(url: str, days: int, repeat: int, toraniko_python: str) -> None:
     assert full.last_date is not None
     daily = run_risk(url, preset("use4s"), since=full.last_date)
     print(
-        f"ours, the same model, one session (--since {full.last_date}):"
-        f" {sum(daily.timings.values()):.1f} s {daily.timings}"
+        f"ours, the same model, one session (--since {full.last_date}, continued from the"
+        f" state of {daily.resumed_from}): {sum(daily.timings.values()):.1f} s {daily.timings}"
     )
 
 

@@ -100,20 +100,25 @@ def test_a_history_run_in_two_parts_is_the_whole_history() -> None:
     returns = rng.standard_normal((40, 3)) * 0.01
     returns[:15, 1] = np.nan
     returns[20:23, 2] = np.nan
-    options = {
-        "volatility_half_life": 10.0,
-        "volatility_lags": 5,
-        "correlation_half_life": 20.0,
-        "correlation_lags": 2,
-        "regime_half_life": 8.0,
-        "eigen_simulations": 5,
-        "seed": 1,
-    }
-    whole = factor_covariance_history(returns, **options)
+
+    def history(part: FloatArray, state: CovarianceState | None = None) -> tuple[FloatArray, ...]:
+        return factor_covariance_history(
+            part,
+            volatility_half_life=10.0,
+            volatility_lags=5,
+            correlation_half_life=20.0,
+            correlation_lags=2,
+            regime_half_life=8.0,
+            eigen_simulations=5,
+            seed=1,
+            state=state,
+        )
+
+    whole = history(returns)
     for split in (2, 17):
         state = CovarianceState.empty(5, 2, 3)
-        first = factor_covariance_history(returns[:split], state=state, **options)
-        second = factor_covariance_history(returns[split:], state=state, **options)
+        first = history(returns[:split], state)
+        second = history(returns[split:], state)
         for joined, expected in zip(first, whole, strict=True):
             np.testing.assert_array_equal(joined, expected[:split])
         for continued, expected in zip(second, whole, strict=True):
