@@ -278,6 +278,10 @@ def risk_command(*, config: ModelConfig, since: datetime.date | None, no_progres
     shrinkage) and validation statistics of test portfolios; the run is logged in
     risk.model_runs with every parameter.
 
+    Each run keeps where the model stood at its last month end (risk.model_states). With
+    --since after that month end, a run continues from there and reads only the sessions from
+    it on; otherwise it reads every session. Either way it writes the same values.
+
     \b
     Examples:
       factor-engine risk
