@@ -426,20 +426,15 @@ def _keep_state(
     if resumed is not None and state.as_of_date == resumed.as_of_date:
         return  # no month end since: the stored state is this one
     connection.execute(
-        "insert into risk.model_states"
-        " (model_code, as_of_date, state_format, parameters, state, model_run_id)"
-        " values (%s, %s, %s, %s, %s, %s)"
-        " on conflict (model_code) do update set as_of_date = excluded.as_of_date,"
-        " state_format = excluded.state_format, parameters = excluded.parameters,"
-        " state = excluded.state, model_run_id = excluded.model_run_id, saved_at = now()",
-        (
-            config.preset,
-            _as_date(state.as_of_date),
-            STATE_FORMAT,
-            Jsonb(_parameters(config)),
-            state.to_bytes(),
-            summary.model_run_id,
-        ),
+        _sql_file("risk_state_save.sql"),
+        {
+            "model_code": config.preset,
+            "as_of_date": _as_date(state.as_of_date),
+            "state_format": STATE_FORMAT,
+            "parameters": Jsonb(_parameters(config)),
+            "state": state.to_bytes(),
+            "model_run_id": summary.model_run_id,
+        },
     )
 
 
@@ -614,8 +609,11 @@ def _copy_in(connection: psycopg.Connection[Any], table: str, frame: pl.DataFram
 
 
 def _panel_query(name: str, **placeholders: sql.Composable) -> sql.Composed:
-    text = files(__package__).joinpath(f"risk_panel_{name}.sql").read_text()
-    return sql.SQL(text).format(**placeholders)
+    return sql.SQL(_sql_file(f"risk_panel_{name}.sql")).format(**placeholders)
+
+
+def _sql_file(name: str) -> str:
+    return files(__package__).joinpath(name).read_text()
 
 
 def _style_columns(styles: list[str]) -> sql.Composable:
