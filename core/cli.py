@@ -50,6 +50,7 @@ _EXPECTED_ERRORS = (
     load_errors.UnknownTickerError,
     load_errors.BulkSourceError,
     risk_errors.MissingInputsError,
+    risk_errors.TooFewStocksError,
 )
 _MARKS = {True: "ok  ", False: "FAIL", None: "    "}
 

@@ -3,8 +3,12 @@ so that the CLI can name them without importing numpy, polars and ADBC."""
 
 from __future__ import annotations
 
-__all__ = ["MissingInputsError"]
+__all__ = ["MissingInputsError", "TooFewStocksError"]
 
 
 class MissingInputsError(RuntimeError):
     """The marts the risk model reads are absent or empty."""
+
+
+class TooFewStocksError(RuntimeError):
+    """No session has more stocks with complete exposures than the model has factors."""

@@ -34,7 +34,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Jsonb
 
 from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
-from factor_engine.functions.errors import MissingInputsError
+from factor_engine.functions.errors import MissingInputsError, TooFewStocksError
 from factor_engine.functions.model import (
     ModelState,
     Panel,
@@ -53,6 +53,7 @@ __all__ = [
     "NOTIFY_CHANNEL",
     "MissingInputsError",
     "RiskRunSummary",
+    "TooFewStocksError",
     "read_panel",
     "run_risk_model",
 ]
@@ -131,6 +132,7 @@ def run_risk_model(
         with _timed(summary, "estimate"):
             model = estimate_risk_model(panel, config, output_rows, track, resume=resumed)
         summary.count_factors = len(model.factor_codes)
+        _check_identified(model, config)
         with _timed(summary, "write"):
             _write(connection, summary, config, panel, return_dates, model, output_rows, since)
             _keep_state(connection, summary, config, model.state, resumed)
@@ -140,6 +142,21 @@ def run_risk_model(
         _finish_run(connection, summary, status="failed", error=str(error))
         raise
     return summary
+
+
+def _check_identified(model: RiskModel, config: ModelConfig) -> None:
+    """A clear error, not an empty run, when sessions had returns but none had more stocks
+    than factors (the demo's ten companies and all eleven styles, say)."""
+    most_stocks = int(model.count_observations.max(initial=0))
+    if most_stocks == 0 or np.isfinite(model.r_squared).any():
+        return
+    msg = (
+        f"no session could be estimated: at most {most_stocks} estimation-universe stocks had"
+        f" complete exposures, for {len(model.factor_codes)} factors ({len(config.styles)} styles,"
+        f" industries {config.industry_scheme}); estimate fewer factors, e.g. --styles"
+        " size,book_to_price,momentum --industries none"
+    )
+    raise TooFewStocksError(msg)
 
 
 def _stored_state(

@@ -13,7 +13,13 @@ from click.testing import CliRunner
 
 from factor_engine.core.cli import main
 from factor_engine.core.demo import DEMO_MODEL
-from factor_engine.functions.jobs import MissingInputsError, read_panel, run_risk_model
+from factor_engine.functions.jobs import (
+    MissingInputsError,
+    TooFewStocksError,
+    read_panel,
+    run_risk_model,
+)
+from factor_engine.functions.model_config import preset
 
 
 def rows(url: str, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
@@ -193,6 +199,31 @@ def test_a_database_without_the_factor_core_is_a_clear_error(migrated_database_u
     [(status, error)] = rows(migrated_database_url, "select status, error from risk.model_runs")
     assert status == "failed"
     assert "not built" in error
+
+
+def test_more_factors_than_stocks_is_a_clear_error(
+    demo_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # all eleven styles and the FF49 industries for the demo's ten companies
+    with (
+        psycopg.connect(demo_database_url) as connection,
+        pytest.raises(TooFewStocksError, match="at most 9 estimation-universe stocks"),
+    ):
+        run_risk_model(connection, preset("use4s"))
+    [(status, error)] = rows(
+        demo_database_url,
+        "select status, error from risk.model_runs order by model_run_id desc limit 1",
+    )
+    assert status == "failed"
+    assert "estimate fewer factors" in error
+    # nothing it computed was kept: the demo model's state is still there
+    assert rows(demo_database_url, "select parameters->'styles' from risk.model_states") == [
+        (["size", "book_to_price", "momentum"],)
+    ]
+    monkeypatch.setenv("DATABASE_URL", demo_database_url)
+    result = CliRunner().invoke(main, ["risk", "--no-progress"])
+    assert result.exit_code == 1
+    assert "Error: no session could be estimated" in result.output
 
 
 def test_the_cli_rejects_unknown_styles(
