@@ -287,7 +287,7 @@ def risk_command(*, config: ModelConfig, since: datetime.date | None, no_progres
     Examples:
       factor-engine risk
       factor-engine risk --preset use4l --since 2017-11-01
-      factor-engine risk --styles size,book_to_price,momentum --industries none
+      factor-engine risk --styles size,book_to_price,momentum --industries none   # the demo's
     """
     from factor_engine.core.pipeline import run_risk
 
@@ -326,7 +326,7 @@ def run_command(
 
     \b
     Examples:
-      factor-engine run --since 2017-11-01
+      factor-engine run --since 2017-11-01 --styles size,book_to_price,momentum --industries none
       factor-engine run --load edgar --load fred --since 2026-11-20   # needs the sources' settings
     """
     from factor_engine.core.pipeline import run_pipeline
