@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+import yaml
 from databases import throwaway_database
 from physical_order import DAILY_TABLES, rows_before_an_earlier_date
 
 from factor_engine.core.build import build
 from factor_engine.core.demo import run_demo
+from factor_engine.core.settings import project_root
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -208,3 +210,19 @@ def test_a_full_build_writes_the_daily_tables_in_date_order(server_url: str) -> 
         run_demo(url, show_progress=False)
         out_of_order = {table: rows_before_an_earlier_date(url, table) for table in DAILY_TABLES}
     assert out_of_order == dict.fromkeys(DAILY_TABLES, 0)
+
+
+def test_the_exposures_table_has_its_contract_columns_in_order(demo_database_url: str) -> None:
+    # the project creates a contracted table by CREATE TABLE AS (macros/create_table_as.sql):
+    # it must make the table dbt-postgres's empty table and INSERT would have made
+    models = yaml.safe_load(
+        (project_root() / "dbt_project/models/marts/factors/_factors__models.yml").read_text()
+    )
+    (contract,) = [model for model in models["models"] if model["name"] == "factor_exposures_wide"]
+    stored = rows(
+        demo_database_url,
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'marts' and table_name = 'factor_exposures_wide'"
+        " order by ordinal_position",
+    )
+    assert stored == [(column["name"], column["data_type"]) for column in contract["columns"]]
