@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import json
 import logging
 import time
@@ -34,6 +33,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Jsonb
 
 from factor_engine.functions._arrays import BoolArray, FloatArray, IntArray, Track, untracked
+from factor_engine.functions.binary_copy import copy_binary
 from factor_engine.functions.errors import MissingInputsError, TooFewStocksError
 from factor_engine.functions.model import (
     ModelState,
@@ -62,7 +62,6 @@ logger = logging.getLogger(__name__)
 
 DateArray = npt.NDArray[np.datetime64]
 
-_NULL = r"\N"
 _UNDEFINED_TABLE = "42P01"
 NOTIFY_CHANNEL = "factor_updates"
 
@@ -404,15 +403,15 @@ def _write(
             ),
             (config.preset, since or dt.date.min),
         )
-        summary.row_counts[table] = _copy_in(
+        summary.row_counts[table] = copy_binary(
             connection, table, frame.with_columns(**{k: pl.lit(v) for k, v in stamp.items()})
         )
     statistics, summaries = _validation_frames(model)
     stamp_run = pl.lit(summary.model_run_id).alias("model_run_id")
-    summary.row_counts["risk.validation_statistics"] = _copy_in(
+    summary.row_counts["risk.validation_statistics"] = copy_binary(
         connection, "risk.validation_statistics", statistics.with_columns(stamp_run)
     )
-    _copy_in(connection, "risk.validation_summaries", summaries.with_columns(stamp_run))
+    copy_binary(connection, "risk.validation_summaries", summaries.with_columns(stamp_run))
     summary.validation = [
         (
             row["portfolio_family"],
@@ -609,20 +608,6 @@ def _timed(summary: RiskRunSummary, step: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
     summary.timings[step] = round(time.perf_counter() - started, 3)
-
-
-def _copy_in(connection: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> int:
-    if frame.is_empty():
-        return 0
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, null_value=_NULL)
-    columns = sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
-    statement = sql.SQL("copy {} ({}) from stdin (format csv, null {})").format(
-        sql.Identifier(*table.split(".")), columns, sql.Literal(_NULL)
-    )
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(buffer.getvalue())
-    return frame.height
 
 
 def _panel_query(name: str, **placeholders: sql.Composable) -> sql.Composed:

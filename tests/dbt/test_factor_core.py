@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML, which dbt installs; no stubs
 from databases import throwaway_database
 from physical_order import DAILY_TABLES, rows_before_an_earlier_date
 
