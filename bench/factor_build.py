@@ -33,6 +33,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _database import throwaway_database
+from _machine import gauge_line
 from synthetic_market import append_session, generate
 
 from factor_engine.core.build import build
@@ -66,6 +67,7 @@ def main() -> None:
             market = replace(market, sessions=[*market.sessions, day])
             shell_seconds[day] = build_from_a_shell(url, day)
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(gauge_line(url))
         print(f"securities x sessions  {market.securities:,} x {len(market.sessions):,}")
         print(
             f"raw rows               {market.bars:,} bars, {market.facts:,} facts, "

@@ -42,6 +42,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _database import throwaway_database
+from _machine import gauge_line
 from synthetic_market import generate
 
 from factor_engine.core.build import build
@@ -142,6 +143,7 @@ def main() -> None:
 
 def compare(url: str, days: int, repeat: int, toraniko_python: str) -> None:
     """Toraniko beside our factor returns, then our full model, on a built database."""
+    print(gauge_line(url))
     started = time.perf_counter()
     inputs = toraniko_inputs(url)
     print(f"toraniko inputs read from the marts: {time.perf_counter() - started:.1f} s")
