@@ -14,6 +14,7 @@ big-endian; then -1 (int16).
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,11 +70,9 @@ def copy_binary(connection: psycopg.Connection[Any], table: str, frame: pl.DataF
 def _column_types(
     connection: psycopg.Connection[Any], table: str, columns: list[str]
 ) -> dict[str, str]:
-    rows = connection.execute(
-        "select attname, format_type(atttypid, null) from pg_attribute"
-        " where attrelid = %s::regclass and attnum > 0 and not attisdropped",
-        (sql.Identifier(*table.split(".")).as_string(connection),),
-    ).fetchall()
+    query = files(__package__).joinpath("table_column_types.sql").read_text()
+    quoted = sql.Identifier(*table.split(".")).as_string(connection)
+    rows = connection.execute(query, {"table": quoted}).fetchall()
     types = dict(rows)
     missing = [name for name in columns if name not in types]
     if missing:

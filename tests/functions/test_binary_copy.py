@@ -30,7 +30,12 @@ COLUMNS: dict[str, tuple[str, pl.DataType, st.SearchStrategy[Any]]] = {
     "medium": ("integer", pl.Int32(), st.integers(-(2**31), 2**31 - 1)),
     "small": ("smallint", pl.Int16(), st.integers(-(2**15), 2**15 - 1)),
     "flag": ("boolean", pl.Boolean(), st.booleans()),
-    "code": ("text", pl.String(), st.text(st.characters(exclude_characters="\x00"), max_size=12)),
+    # any text PostgreSQL and polars hold: no NUL, no lone surrogate
+    "code": (
+        "text",
+        pl.String(),
+        st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12),
+    ),
     "label": ("character varying(40)", pl.String(), st.sampled_from(["", "use4s", "é日本"])),
 }
 
