@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.db
 
+# any text PostgreSQL and polars hold: no NUL, no lone surrogate
+CHARACTERS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+
 # every column type binary_copy encodes, with values up to each type's limits
 COLUMNS: dict[str, tuple[str, pl.DataType, st.SearchStrategy[Any]]] = {
     "on_date": ("date", pl.Date(), st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))),
@@ -30,12 +33,7 @@ COLUMNS: dict[str, tuple[str, pl.DataType, st.SearchStrategy[Any]]] = {
     "medium": ("integer", pl.Int32(), st.integers(-(2**31), 2**31 - 1)),
     "small": ("smallint", pl.Int16(), st.integers(-(2**15), 2**15 - 1)),
     "flag": ("boolean", pl.Boolean(), st.booleans()),
-    # any text PostgreSQL and polars hold: no NUL, no lone surrogate
-    "code": (
-        "text",
-        pl.String(),
-        st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12),
-    ),
+    "code": ("text", pl.String(), st.text(CHARACTERS, max_size=12)),
     "label": ("character varying(40)", pl.String(), st.sampled_from(["", "use4s", "é日本"])),
 }
 
