@@ -47,9 +47,10 @@ _TEXT_TYPES = ("text", "character varying")
 def copy_binary(connection: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> int:
     """COPY the frame's rows into `schema.table` (its columns by name); return the row count.
 
-    Values are cast to the table's column types first, so an integer too large for its column
-    fails here, naming it, not in the server's parser. Raises ValueError for a column the table
-    lacks or whose type this module does not encode."""
+    Values are cast to the table's column types first: a value that does not fit its column
+    fails here, naming the column, where the server would say only "incorrect binary data
+    format". Raises ValueError for that, for a column the table lacks, and for a column type
+    this module does not encode."""
     if frame.is_empty():
         return 0
     types = _column_types(connection, table, frame.columns)
