@@ -82,8 +82,13 @@ def run_toraniko(python: str, inputs: Path, days: int) -> tuple[float, float]:
     interpreter `python`: seconds of each, as bench/toraniko_run.py timed them."""
     script = Path(__file__).with_name("toraniko_run.py")
     result = subprocess.run(
-        [python, str(script), str(inputs), str(days)], capture_output=True, text=True, check=True
+        [python, str(script), str(inputs), str(days)], capture_output=True, text=True, check=False
     )
+    if result.returncode != 0:
+        # e.g. on a market too small or too short for it, Toraniko estimates no factor returns
+        # and fails naming columns of an empty frame
+        last_lines = "\n".join(result.stderr.strip().splitlines()[-3:])
+        sys.exit(f"Toraniko failed on this market ({python}):\n{last_lines}")
     seconds = json.loads(result.stdout.splitlines()[-1])
     return seconds["styles"], seconds["returns"]
 
