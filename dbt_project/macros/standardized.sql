@@ -43,9 +43,36 @@
 {%- endmacro %}
 
 {#
-    `value` clipped to [-bound, bound], null staying null (least/greatest skip nulls, so a bare
-    greatest(least(null, 3), -3) would give 3).
+    The bounds on `value`'s own scale that trimming its standardised value to +-bound sets,
+    from its cross-section's moments (cross_section_moments) in the relation `moments`:
+    <value>_lower and <value>_upper, the cap-weighted mean -/+ bound equal-weighted standard
+    deviations; null where the value cannot be standardised (fewer than three members, or no
+    spread). Selected in a query over `moments`, one row per cross-section.
 #}
-{% macro clipped(value, bound=3) -%}
-    case when {{ value }} is not null then greatest(least({{ value }}, {{ bound }}), -{{ bound }}) end
+{% macro trimming_bounds(value, moments, bound=3) -%}
+    {%- set standardisable -%}
+        {{ moments }}.{{ value }}_count >= 3 and {{ moments }}.{{ value }}_stddev > 0
+    {%- endset %}
+    case when {{ standardisable }}
+        then {{ moments }}.{{ value }}_mean - {{ bound }} * {{ moments }}.{{ value }}_stddev
+    end as {{ value }}_lower,
+    case when {{ standardisable }}
+        then {{ moments }}.{{ value }}_mean + {{ bound }} * {{ moments }}.{{ value }}_stddev
+    end as {{ value }}_upper
+{%- endmacro %}
+
+{#
+    `value` trimmed to its cross-section's bounds (trimming_bounds) from the relation `bounds`;
+    null where the value or the bounds are (least/greatest skip nulls, so a bare
+    greatest(least(null, upper), lower) would give the upper bound). Standardised again, it
+    equals the value standardised, clipped to +-bound and standardised again (USE4's trimming):
+    standardising is affine with a positive scale, so it commutes with the clip and the second
+    standardisation absorbs it. Trimming on the value's own scale costs a least and a greatest a
+    row instead of a standardisation evaluated twice (bench/RESULTS.md).
+#}
+{% macro trimmed_to_bounds(value, bounds) -%}
+    case
+        when {{ value }} is not null and {{ bounds }}.{{ value }}_lower is not null then
+            greatest(least({{ value }}, {{ bounds }}.{{ value }}_upper), {{ bounds }}.{{ value }}_lower)
+    end
 {%- endmacro %}

@@ -11,7 +11,9 @@
     side: the raw value in a column named after the descriptor, and beside it <code>_z,
     standardised against the estimation universe: z-scored (cap-weighted mean,
     equal-weighted std), trimmed to +-3, then standardised again (USE4 §2.2: outliers
-    trimmed to three standard deviations). Null where the descriptor is missing.
+    trimmed to three standard deviations). Null where the descriptor is missing. The trim is
+    applied on the descriptor's own scale, at the mean -/+ three standard deviations, which
+    standardised again gives the same values (trimmed_to_bounds).
     Wide, not long: one row per security and session instead of one per descriptor is
     eighteen times fewer rows to write, and every descriptor's cross-section is computed in
     the same pass over a session (bench/RESULTS.md).
@@ -78,15 +80,25 @@ first_moments as (
     {{ moments_by_date('raw_descriptors', codes) }}
 ),
 
+trimming_bounds as (
+    select
+        first_moments.trade_date,
+    {%- for code in codes %}
+        {{ trimming_bounds(code, 'first_moments') }}
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from first_moments
+),
+
 trimmed as (
     select
         raw_descriptors.*,
     {%- for code in codes %}
-        {{ clipped(standardized_by(code, 'first_moments')) }} as {{ code }}_trimmed
+        {{ trimmed_to_bounds(code, 'trimming_bounds') }} as {{ code }}_trimmed
         {{- ',' if not loop.last }}
     {%- endfor %}
     from raw_descriptors
-    left join first_moments on raw_descriptors.trade_date = first_moments.trade_date
+    left join trimming_bounds on raw_descriptors.trade_date = trimming_bounds.trade_date
 ),
 
 second_moments as (

@@ -132,18 +132,25 @@ nonlinear_size_residuals as not materialized (
     left join size_slopes on restandardised.trade_date = size_slopes.trade_date
 ),
 
-residual_moments as materialized (
+residual_moments as (
     {{ moments_by_date('nonlinear_size_residuals', ['nonlinear_size_residual']) }}
+),
+
+residual_bounds as materialized (
+    select
+        residual_moments.trade_date,
+        {{ trimming_bounds('nonlinear_size_residual', 'residual_moments') }}
+    from residual_moments
 ),
 
 nonlinear_size_trimmed as not materialized (
     select
         nonlinear_size_residuals.*,
-        {{ clipped(standardized_by('nonlinear_size_residual', 'residual_moments')) }}
+        {{ trimmed_to_bounds('nonlinear_size_residual', 'residual_bounds') }}
             as nonlinear_size_trimmed
     from nonlinear_size_residuals
-    left join residual_moments
-        on nonlinear_size_residuals.trade_date = residual_moments.trade_date
+    left join residual_bounds
+        on nonlinear_size_residuals.trade_date = residual_bounds.trade_date
 ),
 
 trimmed_moments as (
