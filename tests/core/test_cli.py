@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from factor_engine.core.cli import main
 from factor_engine.core.migrate import head_revision
+from factor_engine.core.settings import project_root
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -65,6 +66,9 @@ def test_migrate_then_doctor_is_healthy_then_base_empties_it(empty_database_url:
     assert code == 0, output
     assert "at head" in output
     assert "plain PostgreSQL" in output or "TimescaleDB:" in output
+    # the README shows the doctor's report: its migrations line must name today's head
+    (migrations_line,) = [line for line in output.splitlines() if "migrations" in line]
+    assert migrations_line in (project_root() / "README.md").read_text()
 
     code, output = run("migrate", "--revision", "base", env=env)
     assert code == 0, output
