@@ -33,6 +33,35 @@
 {%- endmacro %}
 
 {#
+    True while a `--since` build of at most three sessions, as a daily build is, runs an
+    incremental model whose table already exists; `relation` (with a trade_date) holds the
+    sessions the model reads. Some models read a day's rows by a path of their own (each new
+    row joined with its window, intervals looked up by index) that costs per new session
+    times its window: cheaper than their full build's set-based passes for a day, slower from
+    a few sessions on (the ESTU's liquidity join at 3,000 securities: 0.15 against 0.4 s for
+    one session, about even for five, 1.7-2.8 against 0.6-0.9 s for 21, 32.6 against 3.3 s
+    for 253).
+#}
+{% macro is_daily_since_build(relation) -%}
+    {{ return(is_since_build() and since_session_count(relation) <= 3) }}
+{%- endmacro %}
+
+{# The sessions in `relation` from `since` on: those a --since build rebuilds. #}
+{% macro since_session_count(relation) -%}
+    {%- if run_query is not defined -%}
+        {#- rendered by sqlfluff to be linted: a daily build -#}
+        {{ return(1) }}
+    {%- elif not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select count(distinct trade_date) from {{ relation }}
+        where trade_date >= '{{ since_date() }}'::date
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#
     dbt's `where` of a data test, with `{since}` replaced by the date a --since build rebuilt
     from ('-infinity' in a full build), so that a --since build tests what it rewrote: a
     literal, known only when the test runs, lets the planner use the date indexes.

@@ -2,11 +2,13 @@
 
 A database holds the sample data as it stood on the evening of a cut-off date (bars up to
 the cut-off, filings accepted until midnight: one, after the close, known but not usable
-before a session follows) and is built in full; then the data lands in two steps, as the next
-loads would land it, each followed by `build --since` the day after its last bars. The EDGAR
-rows carry the loaded_at of daily loads, by which a --since build finds the new facts. Every
-table a --since build touches must then equal the full build of all the data (the demo
-database), both after the two steps and after a third build, from an earlier date.
+before a session follows) and is built in full; then the data lands in three steps, as the
+next loads would land it, each followed by `build --since` the day after its last bars: weeks,
+then months of sessions, then the last session alone, which takes the daily build's own paths
+(macros/since.sql: is_daily_since_build). The EDGAR rows carry the loaded_at of daily loads, by
+which a --since build finds the new facts. Every table a --since build touches must then equal
+the full build of all the data (the demo database), both after the three steps and after a
+fourth build, from an earlier date.
 The steps also take the plain-PostgreSQL rollups down each of their paths (ADR 0015): the
 first leaves their materialized buckets as they were, the second, more than a month later,
 refreshes their recent part, and the third build, from a date before their history's end (as
@@ -41,6 +43,8 @@ CUTOFF = dt.date(2017, 5, 8)  # a Monday: a 10-Q (CIK 63908) was accepted at 16:
 SINCE = CUTOFF + dt.timedelta(days=1)
 SECOND_CUTOFF = dt.date(2017, 6, 30)  # a Friday: the week and the month are complete
 SECOND_SINCE = SECOND_CUTOFF + dt.timedelta(days=1)
+LAST_CUTOFF = dt.date(2017, 11, 9)  # a Thursday: the sample data's last session follows
+LAST_SINCE = LAST_CUTOFF + dt.timedelta(days=1)
 REBUILT_SINCE = dt.date(2017, 3, 1)  # before the rollups' history ends: refreshes it
 ROLLUPS = {"marts.weekly_bars": "week_start_date", "marts.monthly_bars": "month_start_date"}
 # every model a --since build rebuilds part of, or all of, keyed by what orders its rows
@@ -63,7 +67,7 @@ COMPARED = {
 }
 
 
-# where the fixture keeps each compared table as the two daily steps left it
+# where the fixture keeps each compared table as the three daily steps left it
 DAILY_STEPS_SCHEMA = "after_daily_steps"
 
 
@@ -74,7 +78,7 @@ class IncrementalBuild:
     # each --since build
     materialized_ends: list[dict[str, tuple[dt.date, dt.date]]]
     # each rollup's rows after the first --since build (the buckets complete at the second
-    # cut-off) and after the second (all of them)
+    # cut-off) and after the daily steps (all of them)
     rollup_rows_after_step: list[dict[str, list[tuple[Any, ...]]]]
     # what the first --since build reported, and each table's rows dated from its `since`
     # counted right after it, by the date that says which rows the build rewrote
@@ -97,8 +101,12 @@ def incremental_build(server_url: str) -> Iterator[IncrementalBuild]:
         ends = [last_materialized_buckets(url)]
         rows = [{table: rollup_rows_before(url, table, SECOND_SINCE) for table in ROLLUPS}]
         with psycopg.connect(url) as connection:
-            land_what_was_set_aside(connection, after=SECOND_CUTOFF, until="infinity")
+            land_what_was_set_aside(connection, after=SECOND_CUTOFF, until=LAST_CUTOFF)
         build(url, since=SECOND_SINCE)
+        ends.append(last_materialized_buckets(url))
+        with psycopg.connect(url) as connection:
+            land_what_was_set_aside(connection, after=LAST_CUTOFF, until="infinity")
+        build(url, since=LAST_SINCE)
         with psycopg.connect(url) as connection:
             keep_copies(connection, COMPARED, DAILY_STEPS_SCHEMA)
         ends.append(last_materialized_buckets(url))
@@ -270,8 +278,8 @@ def same_value(left: Any, right: Any) -> bool:
 def test_a_since_build_equals_the_full_build(
     table: str, state: str, incremental_build: IncrementalBuild, demo_database_url: str
 ) -> None:
-    # after the two daily steps (their copies), then after the third build, from an earlier
-    # date, which rewrites what they wrote
+    # after the three daily steps (their copies), then after the fourth build, from an
+    # earlier date, which rewrites what they wrote
     built = f"{DAILY_STEPS_SCHEMA}.{table.replace('.', '__')}" if "daily" in state else table
     full = table_rows(demo_database_url, table, COMPARED[table])
     incremental = table_rows(incremental_build.url, built, COMPARED[table])
@@ -284,27 +292,30 @@ def test_each_step_lands_new_bars_and_filings(incremental_build: IncrementalBuil
         counts = connection.execute(
             "select"
             " count(*) filter (where trade_date <= %(second)s),"
-            " count(*) filter (where trade_date > %(second)s),"
+            " count(*) filter (where trade_date > %(second)s and trade_date <= %(last)s),"
+            " count(distinct trade_date) filter (where trade_date > %(last)s),"
             " (select count(*) from later.filings where accepted_at < %(midnight)s),"
             " (select count(*) from later.filings where accepted_at >= %(midnight)s)"
             " from later.bars",
             {
                 "second": SECOND_CUTOFF,
+                "last": LAST_CUTOFF,
                 "midnight": dt.datetime.combine(
                     SECOND_SINCE, dt.time(), ZoneInfo("America/New_York")
                 ),
             },
         ).fetchone()
     assert counts is not None
-    first_bars, second_bars, first_filings, second_filings = counts
-    assert min(first_bars, second_bars) > 300  # ten securities, seven weeks and six months
+    first_bars, second_bars, last_sessions, first_filings, second_filings = counts
+    assert min(first_bars, second_bars) > 300  # ten securities, seven weeks and four months
+    assert last_sessions == 1  # the last step is a daily build's: one session
     assert min(first_filings, second_filings) >= 3
 
 
 def test_each_step_refreshes_only_the_stale_parts_of_the_rollups(
     incremental_build: IncrementalBuild,
 ) -> None:
-    first, second, rebuilt = incremental_build.materialized_ends
+    first, second, last, rebuilt = incremental_build.materialized_ends
     # one day after the week's Monday and eight after the month's first: the new rows are
     # aggregated live, the materialized buckets are those of the full build at CUTOFF
     assert first == {
@@ -317,6 +328,8 @@ def test_each_step_refreshes_only_the_stale_parts_of_the_rollups(
         "marts.weekly_bars": (dt.date(2017, 5, 8), dt.date(2017, 11, 6)),
         "marts.monthly_bars": (dt.date(2017, 5, 1), dt.date(2017, 11, 1)),
     }
+    # a day later, inside the same week and month: nothing new to materialize
+    assert last == second
     # from a date inside history: history is refreshed, and the recent part starts at its end
     assert rebuilt == {
         "marts.weekly_bars": (dt.date(2017, 11, 6), dt.date(2017, 11, 6)),

@@ -83,6 +83,22 @@ def test_the_since_date_reaches_the_models_only_when_asked_for(
     assert os.environ["FACTOR_ENGINE_SINCE"] == "1999-12-31"
 
 
+def test_a_since_build_counts_the_sessions_it_rebuilds(demo_database_url: str) -> None:
+    # macros/since.sql: a --since build of at most three sessions takes the daily paths
+    query = "select {{ since_session_count(ref('trading_calendar')) }} as value"
+    # the sample data's last session is Friday 2017-11-10
+    sessions = {
+        since: value_seen_by_dbt(demo_database_url, query, since=since)
+        for since in (dt.date(2017, 11, 10), dt.date(2017, 11, 6), dt.date(2017, 11, 11))
+    }
+
+    assert sessions == {
+        dt.date(2017, 11, 10): "1",
+        dt.date(2017, 11, 6): "5",
+        dt.date(2017, 11, 11): "0",
+    }
+
+
 def analyze_counts(url: str) -> dict[str, int]:
     """How many times each raw table was analyzed by a command (not by autovacuum)."""
     with psycopg.connect(url) as connection:
