@@ -11,8 +11,8 @@ the full build of all the data (the demo database), both after the three steps a
 fourth build, from an earlier date.
 The steps also take the plain-PostgreSQL rollups down each of their paths (ADR 0015): the
 first leaves their materialized buckets as they were, the second, more than a month later,
-refreshes their recent part, and the third build, from a date before their history's end (as
-after a restatement), refreshes their history too.
+refreshes their recent part, the third, a day later, leaves them again, and the fourth build,
+from a date before their history's end (as after a restatement), refreshes their history too.
 """
 
 from __future__ import annotations
@@ -342,8 +342,8 @@ def test_each_step_refreshes_only_the_stale_parts_of_the_rollups(
 def test_rollups_read_across_their_parts_equal_the_full_build(
     table: str, step: int, incremental_build: IncrementalBuild, demo_database_url: str
 ) -> None:
-    # after step 1: history and seven weeks of live buckets; after step 2: history, the
-    # recent part and live buckets
+    # after step 1: history and seven weeks of live buckets; after the daily steps: history,
+    # the recent part and live buckets
     rows = incremental_build.rollup_rows_after_step[step - 1][table]
     full = rollup_rows_before(demo_database_url, table, SECOND_SINCE if step == 1 else dt.date.max)
 
